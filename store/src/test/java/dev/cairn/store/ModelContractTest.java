@@ -1,0 +1,18 @@
+package dev.cairn.store;
+
+import org.junit.jupiter.api.Nested;
+
+/**
+ * The contract tables run against {@link ModelStore}: the model the property tests compare the
+ * engine with must itself pass every row.
+ */
+class ModelContractTest {
+
+  @Nested
+  class Range extends RangeContractTest {
+    @Override
+    MvccStore open(StoreConfig config) {
+      return new ModelStore(config);
+    }
+  }
+}
