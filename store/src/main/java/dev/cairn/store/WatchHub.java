@@ -93,7 +93,7 @@ final class WatchHub implements AutoCloseable {
           if (!w.offer(m.getValue())) {
             unregister(w);
             w.synced = false;
-            w.next = notified + 1;
+            w.next = Math.max(notified + 1, w.minRevision);
           }
           schedule(w);
         }
@@ -180,6 +180,19 @@ final class WatchHub implements AutoCloseable {
     }
     if (!w.synced) {
       catchUp(w);
+      return;
+    }
+    long progress = -1;
+    synchronized (lock) {
+      synchronized (w) {
+        if (w.progressRequested && w.synced && w.pending.isEmpty()) {
+          w.progressRequested = false;
+          progress = notified;
+        }
+      }
+    }
+    if (progress >= 0) {
+      w.listener.onProgress(progress);
     }
   }
 
@@ -235,6 +248,7 @@ final class WatchHub implements AutoCloseable {
     volatile long compactedAt;
     boolean scheduled;
     boolean paused;
+    boolean progressRequested;
     volatile boolean closed;
 
     W(WatchRequest request, WatchListener listener) {
@@ -278,6 +292,14 @@ final class WatchHub implements AutoCloseable {
         }
       }
       return next;
+    }
+
+    @Override
+    public void requestProgress() {
+      synchronized (this) {
+        progressRequested = true;
+      }
+      schedule(this);
     }
 
     @Override
