@@ -15,4 +15,31 @@ class ModelContractTest {
       return new ModelStore(config);
     }
   }
+
+  @Nested
+  class Txn extends TxnContractTest {
+    @Override
+    MvccStore open(StoreConfig config) {
+      return new ModelStore(config);
+    }
+  }
+
+  @Nested
+  class Write extends WriteContractTest {
+    @Override
+    MvccStore open(StoreConfig config) {
+      return new ModelStore(config);
+    }
+  }
+
+  @Nested
+  class Compaction extends CompactionContractTest {
+    @Override
+    MvccStore open(StoreConfig config) {
+      return new ModelStore(config);
+    }
+
+    @Override
+    void reopen() {}
+  }
 }

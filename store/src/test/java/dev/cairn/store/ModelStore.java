@@ -278,6 +278,9 @@ final class ModelStore implements MvccStore {
   }
 
   @Override
+  public void defragment() {}
+
+  @Override
   public void flush() {}
 
   @Override
