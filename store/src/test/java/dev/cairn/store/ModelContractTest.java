@@ -42,4 +42,34 @@ class ModelContractTest {
     @Override
     void reopen() {}
   }
+
+  @Nested
+  class Lease extends LeaseContractTest {
+    @Override
+    MvccStore open(StoreConfig config) {
+      return new ModelStore(config);
+    }
+
+    @Override
+    void reopen() {}
+  }
+
+  @Nested
+  class BadInput extends BadInputTest {
+    @Override
+    MvccStore open(StoreConfig config) {
+      return new ModelStore(config);
+    }
+  }
+
+  @Nested
+  class Batch extends ApplyBatchTest {
+    @Override
+    MvccStore open(StoreConfig config) {
+      return new ModelStore(config);
+    }
+
+    @Override
+    void reopen() {}
+  }
 }
