@@ -131,4 +131,30 @@ class ApplyBatchTest extends StoreContract {
     assertThat(second.get(10, TimeUnit.SECONDS)).isEqualTo(2);
     assertThat(store.appliedIndex()).isEqualTo(new AppliedIndex(1, 2));
   }
+
+  /** [c, b) is empty, also once the batch holds writes of its own (that once threw). */
+  @Test
+  void aRangeEndingBeforeItsKeyIsEmptyInsideABatch() {
+    Result.DeleteRange deleted;
+    Result.Txn read;
+    try (ApplyBatch batch = store.newBatch()) {
+      batch.apply(Bytes.put("a", "1"));
+      deleted = (Result.DeleteRange) batch.apply(Bytes.del("c", "b"));
+      read =
+          (Result.Txn)
+              batch.apply(
+                  new Command.Txn(
+                      List.of(Compare.version(b("c"), Compare.Result.EQUAL, 0).overRange(b("a"))),
+                      Ops.parse("get c..a; del b..a"),
+                      List.of()));
+      batch.commit(new AppliedIndex(1, 1));
+    }
+
+    assertThat(deleted).isEqualTo(new Result.DeleteRange(1, 0, List.of()));
+    assertThat(read.succeeded()).isTrue();
+    assertThat(read.responses())
+        .containsExactly(
+            new Result.Range(1, List.of(), false, 0), new Result.DeleteRange(1, 0, List.of()));
+    assertThat(store.revision()).isEqualTo(1);
+  }
 }

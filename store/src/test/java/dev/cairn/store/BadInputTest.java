@@ -131,6 +131,13 @@ class BadInputTest extends StoreContract {
                     Bytes.put("n5", "1"))),
             StoreError.TOO_MANY_OPS),
         arguments(
+            "txn whose untaken branch has ignore_value with a value",
+            new Command.Txn(
+                List.of(),
+                List.of(Bytes.put("n", "1")),
+                List.of(new Command.Put(b("a"), b("v"), 0, false, true, false))),
+            StoreError.VALUE_PROVIDED),
+        arguments(
             "txn writing a key twice",
             txn(Bytes.put("n", "1"), Bytes.put("n", "2")),
             StoreError.DUPLICATE_KEY),

@@ -160,12 +160,18 @@ final class ModelStore implements MvccStore {
   /** The events of revisions {@code from..to} (inclusive), in order. */
   List<Event> events(long from, long to) {
     List<Event> out = new ArrayList<>();
+    if (to < from) {
+      return out;
+    }
     committed.events.subMap(from, true, to, true).values().forEach(out::addAll);
     return out;
   }
 
   /** The events of each revision {@code from..to}. */
   NavigableMap<Long, List<Event>> eventsByRevision(long from, long to) {
+    if (to < from) {
+      return new TreeMap<>();
+    }
     return new TreeMap<>(committed.events.subMap(from, true, to, true));
   }
 
