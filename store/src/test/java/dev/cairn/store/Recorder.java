@@ -10,7 +10,7 @@ import java.util.function.Predicate;
  * the calls themselves) until what it got satisfies a condition.
  */
 final class Recorder implements WatchListener {
-  static final long DEADLINE_SECONDS = 60;
+  static final long DEADLINE_SECONDS = 20;
 
   private final List<List<Event>> calls = new ArrayList<>();
   private final List<Long> progress = new ArrayList<>();
