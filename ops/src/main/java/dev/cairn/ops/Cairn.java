@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       MaintenanceCommands.Compaction.class,
       MaintenanceCommands.Defrag.class,
       MaintenanceCommands.MoveLeader.class,
+      SnapshotCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Cairn {

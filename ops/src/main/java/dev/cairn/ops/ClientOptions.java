@@ -64,7 +64,12 @@ final class ClientOptions {
   }
 
   Client connect() throws IOException {
-    ClientBuilder b = Client.builder().endpoints(endpoints().toArray(String[]::new));
+    return connect(endpoints());
+  }
+
+  /** A client of exactly these endpoints, with this command's TLS settings. */
+  Client connect(List<String> targets) throws IOException {
+    ClientBuilder b = Client.builder().endpoints(targets.toArray(String[]::new));
     if (cacert != null) {
       b.sslContext(
           ssl -> {
