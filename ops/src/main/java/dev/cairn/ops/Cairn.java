@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       MaintenanceCommands.Defrag.class,
       MaintenanceCommands.MoveLeader.class,
       SnapshotCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Cairn {
