@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       MaintenanceCommands.MoveLeader.class,
       SnapshotCommand.class,
       BenchCommand.class,
+      CertsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Cairn {
