@@ -242,7 +242,12 @@ final class RocksApplyBatch implements ApplyBatch {
   private Result.Range rangeInTxn(RangeRequest r) {
     checkKey(r.key());
     long current = readRevision();
-    long rev = RocksMvccStore.resolve(r.revision(), current, compactRevision);
+    // as etcd's checkRange: an explicit revision is checked against the revision before this
+    // command, so the command's own unfinished revision is still in the future
+    long rev =
+        r.revision() <= 0
+            ? current
+            : RocksMvccStore.resolve(r.revision(), cmdMain - 1, compactRevision);
     Result.Range range = view.range(r, rev);
     return new Result.Range(current, range.kvs(), range.more(), range.count());
   }
