@@ -170,13 +170,18 @@ final class WatchHub implements AutoCloseable {
       if (w.paused) {
         return;
       }
+      w.resumedDuringCall = false;
       batch = w.drain();
     }
     if (!batch.isEmpty() && !w.listener.onEvents(batch)) {
       synchronized (w) {
-        w.paused = true;
+        if (!w.resumedDuringCall) {
+          w.paused = true;
+          return;
+        }
+        // resume() came before this false was seen: nothing to wait for, carry on
+        w.resumedDuringCall = false;
       }
-      return;
     }
     if (!w.synced) {
       catchUp(w);
@@ -251,6 +256,10 @@ final class WatchHub implements AutoCloseable {
     volatile long compactedAt;
     boolean scheduled;
     boolean paused;
+
+    /** resume() was called while onEvents was running (or before its false was seen). */
+    boolean resumedDuringCall;
+
     boolean progressRequested;
     volatile boolean closed;
 
@@ -309,6 +318,7 @@ final class WatchHub implements AutoCloseable {
     public void resume() {
       synchronized (this) {
         if (!paused) {
+          resumedDuringCall = true;
           return;
         }
         paused = false;
