@@ -170,17 +170,18 @@ final class WatchHub implements AutoCloseable {
       if (w.paused) {
         return;
       }
-      w.resumedDuringCall = false;
       batch = w.drain();
+      w.inFlight = !batch.isEmpty();
     }
-    if (!batch.isEmpty() && !w.listener.onEvents(batch)) {
+    if (!batch.isEmpty()) {
+      boolean more = w.listener.onEvents(batch);
       synchronized (w) {
-        if (!w.resumedDuringCall) {
+        w.inFlight = false;
+        if (!more && !w.resumedInFlight) {
           w.paused = true;
           return;
         }
-        // resume() came before this false was seen: nothing to wait for, carry on
-        w.resumedDuringCall = false;
+        w.resumedInFlight = false;
       }
     }
     if (!w.synced) {
@@ -257,9 +258,10 @@ final class WatchHub implements AutoCloseable {
     boolean scheduled;
     boolean paused;
 
-    /** resume() was called while onEvents was running (or before its false was seen). */
-    boolean resumedDuringCall;
+    /** A delivery is with the listener: a resume() meanwhile must not be lost. */
+    boolean inFlight;
 
+    boolean resumedInFlight;
     boolean progressRequested;
     volatile boolean closed;
 
@@ -318,7 +320,8 @@ final class WatchHub implements AutoCloseable {
     public void resume() {
       synchronized (this) {
         if (!paused) {
-          resumedDuringCall = true;
+          // the listener may have said "full" and be resumed before the hub saw its answer
+          resumedInFlight = inFlight;
           return;
         }
         paused = false;
