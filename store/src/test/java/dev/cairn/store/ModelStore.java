@@ -284,11 +284,6 @@ final class ModelStore implements MvccStore {
   }
 
   @Override
-  public void prepareRestore(long bumpRevision, boolean markCompacted) {
-    throw new UnsupportedOperationException("the model is never restored");
-  }
-
-  @Override
   public void defragment() {}
 
   @Override
