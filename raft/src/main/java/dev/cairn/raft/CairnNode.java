@@ -1,0 +1,392 @@
+package dev.cairn.raft;
+
+import dev.cairn.store.Command;
+import dev.cairn.store.MvccStore;
+import dev.cairn.store.StoreConfig;
+import io.etcd.jetcd.api.ResponseHeader;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Cairn member: a Ratis server whose state machine applies to the store, a Ratis client that
+ * proposes writes from whichever member receives them, and a gRPC server for the etcd v3 API.
+ *
+ * <pre>
+ *   &lt;data-dir&gt;/member.properties   name, group, peer and client URLs (restart needs no flags)
+ *   &lt;data-dir&gt;/raft/               Ratis storage: log, metadata, sm/ snapshots
+ *   &lt;data-dir&gt;/store/              the live RocksDB (outside sm/, which a leader may replace)
+ * </pre>
+ */
+public final class CairnNode implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(CairnNode.class);
+  static final String VERSION = "3.5.0";
+
+  private final NodeConfig config;
+  private final RaftPeerId peerId;
+  private final RaftGroupId groupId;
+  private final long memberId;
+  private final long clusterId;
+  private final StoreStateMachine stateMachine;
+  private final RaftProperties properties;
+  private RaftServer server;
+  private RaftClient client;
+  private LeaseKeeper leases;
+  private Server grpc;
+  private volatile boolean closed;
+
+  private CairnNode(NodeConfig config) {
+    this.config = config;
+    this.peerId = RaftPeerId.valueOf(config.name());
+    this.groupId =
+        RaftGroupId.valueOf(
+            UUID.nameUUIDFromBytes(
+                ("cairn/" + config.clusterToken()).getBytes(StandardCharsets.UTF_8)));
+    this.memberId = memberId(config.name());
+    this.clusterId = hash64("cairn-cluster/" + groupId.getUuid());
+    this.stateMachine =
+        new StoreStateMachine(StoreConfig.defaults(config.dataDir().resolve("store")));
+    this.properties = raftProperties(config);
+  }
+
+  /** Starts a member; returns once its client port accepts connections. */
+  public static CairnNode start(NodeConfig config) throws IOException {
+    CairnNode node = new CairnNode(config);
+    try {
+      node.startAll();
+    } catch (IOException | RuntimeException e) {
+      node.close();
+      throw e;
+    }
+    return node;
+  }
+
+  private void startAll() throws IOException {
+    Files.createDirectories(config.dataDir());
+    Path raftDir = config.dataDir().resolve("raft");
+    boolean existing = Files.isDirectory(raftDir.resolve(groupId.getUuid().toString()));
+    writeMemberFile();
+
+    List<RaftPeer> initialPeers = peers(config.initialCluster());
+    RaftGroup group =
+        existing || config.clusterState().equals("existing")
+            ? RaftGroup.valueOf(groupId)
+            : RaftGroup.valueOf(groupId, initialPeers);
+
+    server =
+        RaftServer.newBuilder()
+            .setServerId(peerId)
+            .setGroup(group)
+            .setProperties(properties)
+            .setStateMachine(stateMachine)
+            .setOption(RaftStorage.StartupOption.RECOVER)
+            .build();
+    server.start();
+
+    client = newClient(initialPeers);
+    leases = new LeaseKeeper(this, config.leaseCheckpointInterval());
+    stateMachine.addListener(leases);
+    stateMachine.setQueryHandler(this::answerQuery);
+    leases.start();
+
+    URI clientUrl = config.listenClientUrls().get(0);
+    grpc =
+        NettyServerBuilder.forAddress(new InetSocketAddress(clientUrl.getHost(), clientUrl.getPort()))
+            .maxInboundMessageSize((int) StoreConfig.DEFAULT_MAX_REQUEST_BYTES + (512 << 10))
+            .addService(new KvService(this))
+            .addService(new WatchService(this))
+            .addService(new LeaseService(this))
+            .addService(new ClusterService(this))
+            .addService(new MaintenanceService(this))
+            .build()
+            .start();
+    LOG.info(
+        "{}: serving etcd v3 on {}, raft on {} (member {} cluster {})",
+        config.name(),
+        clientUrl,
+        config.listenPeerUrls().get(0),
+        Long.toHexString(memberId),
+        Long.toHexString(clusterId));
+  }
+
+  private RaftClient newClient(List<RaftPeer> peers) {
+    return RaftClient.newBuilder()
+        .setProperties(properties)
+        .setRaftGroup(RaftGroup.valueOf(groupId, peers))
+        .setRetryPolicy(
+            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                100, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  static List<RaftPeer> peers(Map<String, URI> cluster) {
+    List<RaftPeer> out = new ArrayList<>();
+    cluster.forEach(
+        (name, url) ->
+            out.add(RaftPeer.newBuilder().setId(name).setAddress(NodeConfig.hostPort(url)).build()));
+    return out;
+  }
+
+  private static RaftProperties raftProperties(NodeConfig config) {
+    RaftProperties p = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    URI peerUrl = config.listenPeerUrls().get(0);
+    GrpcConfigKeys.Server.setHost(p, peerUrl.getHost());
+    GrpcConfigKeys.Server.setPort(p, peerUrl.getPort());
+    RaftServerConfigKeys.setStorageDir(p, List.of(config.dataDir().resolve("raft").toFile()));
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, duration(config.electionTimeoutMin()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(config.electionTimeoutMax()));
+    RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(5, TimeUnit.SECONDS));
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Read.setTimeout(p, TimeDuration.valueOf(5, TimeUnit.SECONDS));
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotThreshold());
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.segmentSizeBytes()));
+    // a follower that is down longer than the retained log catches up from a snapshot, instead of
+    // pinning the leader's log forever
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgeGap(p, 1);
+    return p;
+  }
+
+  private static TimeDuration duration(java.time.Duration d) {
+    return TimeDuration.valueOf(d.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void writeMemberFile() throws IOException {
+    Path file = config.dataDir().resolve("member.properties");
+    Properties p = new Properties();
+    p.setProperty("name", config.name());
+    p.setProperty("cluster-token", config.clusterToken());
+    p.setProperty("advertise-client-urls", join(config.advertiseClientUrls()));
+    p.setProperty("listen-client-urls", join(config.listenClientUrls()));
+    p.setProperty("advertise-peer-urls", join(config.advertisePeerUrls()));
+    p.setProperty("listen-peer-urls", join(config.listenPeerUrls()));
+    StringBuilder cluster = new StringBuilder();
+    config.initialCluster().forEach((n, u) -> cluster.append(cluster.length() == 0 ? "" : ",").append(n).append('=').append(u));
+    p.setProperty("initial-cluster", cluster.toString());
+    try (OutputStream out = Files.newOutputStream(file)) {
+      p.store(out, "Cairn member");
+    }
+  }
+
+  /** The member file of an existing data directory, or null. */
+  static Properties readMemberFile(Path dataDir) throws IOException {
+    Path file = dataDir.resolve("member.properties");
+    if (!Files.exists(file)) {
+      return null;
+    }
+    Properties p = new Properties();
+    try (InputStream in = Files.newInputStream(file)) {
+      p.load(in);
+    }
+    return p;
+  }
+
+  private static String join(List<URI> urls) {
+    return String.join(",", urls.stream().map(URI::toString).toList());
+  }
+
+  // ---- what the services use
+
+  NodeConfig config() {
+    return config;
+  }
+
+  MvccStore store() {
+    return stateMachine.store();
+  }
+
+  StoreStateMachine stateMachine() {
+    return stateMachine;
+  }
+
+  LeaseKeeper leases() {
+    return leases;
+  }
+
+  RaftServer.Division division() {
+    try {
+      return server.getDivision(groupId);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  RaftClient raftClient() {
+    return client;
+  }
+
+  public long memberId() {
+    return memberId;
+  }
+
+  public long clusterId() {
+    return clusterId;
+  }
+
+  public String name() {
+    return config.name();
+  }
+
+  public int clientPort() {
+    return grpc.getPort();
+  }
+
+  public boolean isLeader() {
+    return division().getInfo().isLeader();
+  }
+
+  long term() {
+    return division().getInfo().getCurrentTerm();
+  }
+
+  ResponseHeader header(long revision) {
+    return ResponseHeader.newBuilder()
+        .setClusterId(clusterId)
+        .setMemberId(memberId)
+        .setRevision(revision)
+        .setRaftTerm(term())
+        .build();
+  }
+
+  /** Replicates a command; completes with the state machine's reply (see {@link CommandCodec}). */
+  CompletableFuture<byte[]> propose(Command command) {
+    return reply(client.async().send(message(CommandCodec.encode(command))));
+  }
+
+  /** A linearizable read-only query answered by this member once it has applied the read index. */
+  CompletableFuture<byte[]> readLocal(byte[] query) {
+    return reply(client.async().sendReadOnly(message(query), peerId));
+  }
+
+  /** A query answered by the leader's state machine, without a read index. */
+  CompletableFuture<byte[]> askLeader(byte[] query) {
+    return reply(client.async().sendReadOnlyNonLinearizable(message(query)));
+  }
+
+  /** A query answered by one member's state machine as it is. */
+  CompletableFuture<byte[]> askMember(RaftPeerId peer, byte[] query) {
+    return reply(client.async().sendStaleRead(message(query), 0, peer));
+  }
+
+  private static Message message(byte[] b) {
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(b));
+  }
+
+  private static CompletableFuture<byte[]> reply(CompletableFuture<RaftClientReply> f) {
+    return f.thenApply(
+        r -> {
+          if (!r.isSuccess()) {
+            throw new CompletionException(r.getException());
+          }
+          return r.getMessage().getContent().toByteArray();
+        });
+  }
+
+  private CompletableFuture<byte[]> answerQuery(byte tag, byte[] body) {
+    return switch (tag) {
+      case Query.LEASE_KEEP_ALIVE, Query.LEASE_TIME_TO_LIVE -> leases.answer(tag, body);
+      case Query.MEMBER -> CompletableFuture.completedFuture(
+          CommandCodec.tagged(CommandCodec.OK, selfMember().toByteArray()));
+      default -> CompletableFuture.failedFuture(
+          new IllegalArgumentException("unknown query tag " + tag));
+    };
+  }
+
+  io.etcd.jetcd.api.Member selfMember() {
+    io.etcd.jetcd.api.Member.Builder b =
+        io.etcd.jetcd.api.Member.newBuilder().setID(memberId).setName(config.name());
+    config.advertisePeerUrls().forEach(u -> b.addPeerURLs(u.toString()));
+    config.advertiseClientUrls().forEach(u -> b.addClientURLs(u.toString()));
+    return b.build();
+  }
+
+  static long memberId(String name) {
+    return hash64("cairn-member/" + name);
+  }
+
+  private static long hash64(String s) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+      long v = 0;
+      for (int i = 0; i < 8; i++) {
+        v = (v << 8) | (d[i] & 0xff);
+      }
+      return v & Long.MAX_VALUE;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (grpc != null) {
+      grpc.shutdownNow();
+      try {
+        grpc.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (leases != null) {
+      leases.close();
+    }
+    try {
+      if (client != null) {
+        client.close();
+      }
+    } catch (IOException e) {
+      LOG.warn("closing raft client", e);
+    }
+    try {
+      if (server != null) {
+        server.close();
+      }
+    } catch (IOException e) {
+      LOG.warn("closing raft server", e);
+    }
+  }
+}
