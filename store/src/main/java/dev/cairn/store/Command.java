@@ -20,7 +20,12 @@ public sealed interface Command
 
   /** Put {@code key = value}; {@code lease} 0 detaches any lease. */
   record Put(
-      byte[] key, byte[] value, long lease, boolean prevKv, boolean ignoreValue, boolean ignoreLease)
+      byte[] key,
+      byte[] value,
+      long lease,
+      boolean prevKv,
+      boolean ignoreValue,
+      boolean ignoreLease)
       implements Command, RequestOp {
     public Put {
       key = Keys.orEmpty(key);
@@ -122,8 +127,8 @@ public sealed interface Command
   record LeaseRevoke(long id) implements Command {}
 
   /**
-   * Record the leader's view of leases' remaining time-to-live, so that a new leader resumes from it
-   * instead of granting a full TTL again (etcd issue 9395).
+   * Record the leader's view of leases' remaining time-to-live, so that a new leader resumes from
+   * it instead of granting a full TTL again (etcd issue 9395).
    */
   record LeaseCheckpoint(List<Remaining> checkpoints) implements Command {
     public LeaseCheckpoint {

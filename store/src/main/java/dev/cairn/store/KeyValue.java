@@ -4,8 +4,8 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One version of a key, as etcd's {@code mvccpb.KeyValue}: {@code version} counts the puts since the
- * key was (re)created, {@code lease} is 0 when none is attached.
+ * One version of a key, as etcd's {@code mvccpb.KeyValue}: {@code version} counts the puts since
+ * the key was (re)created, {@code lease} is 0 when none is attached.
  */
 public record KeyValue(
     byte[] key, long createRevision, long modRevision, long version, byte[] value, long lease) {

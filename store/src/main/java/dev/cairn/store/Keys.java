@@ -25,7 +25,9 @@ public final class Keys {
     return Arrays.compareUnsigned(a, b);
   }
 
-  /** The range end that selects every key starting with {@code prefix} ("\0" for an empty prefix). */
+  /**
+   * The range end that selects every key starting with {@code prefix} ("\0" for an empty prefix).
+   */
   public static byte[] prefixEnd(byte[] prefix) {
     for (int i = prefix.length - 1; i >= 0; i--) {
       if (prefix[i] != (byte) 0xff) {

@@ -74,6 +74,9 @@ public interface MvccStore extends AutoCloseable {
   /** Bytes the engine uses on disk (SST files and logs). */
   long sizeBytes();
 
+  /** Compacts RocksDB's files, reclaiming the space of removed versions (etcd's Defragment). */
+  void defragment();
+
   /** Flushes memtables to disk, so that everything committed survives a crash even without WAL. */
   void flush();
 

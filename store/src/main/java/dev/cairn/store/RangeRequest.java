@@ -51,9 +51,14 @@ public record RangeRequest(
         key, rangeEnd, 0, 0, SortOrder.NONE, SortTarget.KEY, false, false, 0, 0, 0, 0);
   }
 
-  /** Every key starting with {@code prefix}. */
+  /**
+   * Every key starting with {@code prefix}; the empty prefix is every key, as etcd's clients send
+   * it.
+   */
   public static RangeRequest prefix(byte[] prefix) {
-    return range(prefix, Keys.prefixEnd(prefix));
+    return prefix.length == 0
+        ? range(Keys.ALL_FROM, Keys.ALL_FROM)
+        : range(prefix, Keys.prefixEnd(prefix));
   }
 
   public RangeRequest atRevision(long rev) {
@@ -104,7 +109,7 @@ public record RangeRequest(
         maxCreateRevision);
   }
 
-  public RangeRequest keysOnly() {
+  public RangeRequest withKeysOnly() {
     return new RangeRequest(
         key,
         rangeEnd,
@@ -120,7 +125,7 @@ public record RangeRequest(
         maxCreateRevision);
   }
 
-  public RangeRequest countOnly() {
+  public RangeRequest withCountOnly() {
     return new RangeRequest(
         key,
         rangeEnd,

@@ -1,4 +1,5 @@
 package dev.cairn.store;
 
 /** One operation of a transaction branch, as etcd's {@code RequestOp}. */
-public sealed interface RequestOp permits RangeRequest, Command.Put, Command.DeleteRange, Command.Txn {}
+public sealed interface RequestOp
+    permits RangeRequest, Command.Put, Command.DeleteRange, Command.Txn {}

@@ -3,8 +3,8 @@ package dev.cairn.store;
 import java.util.List;
 
 /**
- * What applying a {@link Command} or a read produced. Every result carries the store revision
- * after it, which becomes the response header's revision.
+ * What applying a {@link Command} or a read produced. Every result carries the store revision after
+ * it, which becomes the response header's revision.
  */
 public sealed interface Result
     permits Result.Range,

@@ -34,7 +34,14 @@ public record StoreConfig(
 
   public static StoreConfig defaults(Path dir) {
     return new StoreConfig(
-        dir, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_TXN_OPS, false, 128L << 20, 64L << 20, 1024, 1000);
+        dir,
+        DEFAULT_MAX_REQUEST_BYTES,
+        DEFAULT_MAX_TXN_OPS,
+        false,
+        128L << 20,
+        64L << 20,
+        1024,
+        1000);
   }
 
   public StoreConfig withWriteAheadLog(boolean on) {

@@ -21,8 +21,10 @@ public record WatchRequest(
     return new WatchRequest(key, null, startRevision, false, false, false);
   }
 
+  /** Every key starting with {@code prefix}; the empty prefix is every key. */
   public static WatchRequest prefix(byte[] prefix, long startRevision) {
-    return new WatchRequest(prefix, Keys.prefixEnd(prefix), startRevision, false, false, false);
+    byte[] key = prefix.length == 0 ? Keys.ALL_FROM : prefix;
+    return new WatchRequest(key, Keys.prefixEnd(prefix), startRevision, false, false, false);
   }
 
   public WatchRequest withPrevKv() {

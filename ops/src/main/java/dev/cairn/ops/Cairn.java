@@ -1,0 +1,29 @@
+package dev.cairn.ops;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code cairn} command: one entry point for running, using and operating Cairn. */
+@Command(
+    name = "cairn",
+    mixinStandardHelpOptions = true,
+    version = "cairn 0.1.0",
+    description = "An etcd-compatible store on Raft and RocksDB.",
+    subcommands = {UpCommand.class, DownCommand.class, CommandLine.HelpCommand.class})
+public final class Cairn {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code (0 ok, 1 failure, 2 usage). */
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new Cairn());
+    cl.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          cmd.getErr().println("error: " + (e.getMessage() == null ? e : e.getMessage()));
+          return 1;
+        });
+    return cl.execute(args);
+  }
+}
