@@ -67,7 +67,16 @@ public final class CairnNode implements AutoCloseable {
   private final StoreStateMachine stateMachine;
   private final RaftProperties properties;
   private RaftServer server;
+
+  /**
+   * Ratis's ordered client numbers its requests per server, so requests of one client must not be
+   * spread over several servers: writes (to the leader), leader queries and per-member reads each
+   * get their own client.
+   */
   private RaftClient client;
+
+  private RaftClient leaderQueries;
+  private RaftClient reader;
   private LeaseKeeper leases;
   private Server grpc;
   private volatile boolean closed;
@@ -121,6 +130,8 @@ public final class CairnNode implements AutoCloseable {
     server.start();
 
     client = newClient(initialPeers);
+    leaderQueries = newClient(initialPeers);
+    reader = newClient(initialPeers);
     leases = new LeaseKeeper(this, config.leaseCheckpointInterval());
     stateMachine.addListener(leases);
     stateMachine.setQueryHandler(this::answerQuery);
@@ -128,7 +139,8 @@ public final class CairnNode implements AutoCloseable {
 
     URI clientUrl = config.listenClientUrls().get(0);
     grpc =
-        NettyServerBuilder.forAddress(new InetSocketAddress(clientUrl.getHost(), clientUrl.getPort()))
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(clientUrl.getHost(), clientUrl.getPort()))
             .maxInboundMessageSize((int) StoreConfig.DEFAULT_MAX_REQUEST_BYTES + (512 << 10))
             .addService(new KvService(this))
             .addService(new WatchService(this))
@@ -160,7 +172,8 @@ public final class CairnNode implements AutoCloseable {
     List<RaftPeer> out = new ArrayList<>();
     cluster.forEach(
         (name, url) ->
-            out.add(RaftPeer.newBuilder().setId(name).setAddress(NodeConfig.hostPort(url)).build()));
+            out.add(
+                RaftPeer.newBuilder().setId(name).setAddress(NodeConfig.hostPort(url)).build()));
     return out;
   }
 
@@ -201,7 +214,11 @@ public final class CairnNode implements AutoCloseable {
     p.setProperty("advertise-peer-urls", join(config.advertisePeerUrls()));
     p.setProperty("listen-peer-urls", join(config.listenPeerUrls()));
     StringBuilder cluster = new StringBuilder();
-    config.initialCluster().forEach((n, u) -> cluster.append(cluster.length() == 0 ? "" : ",").append(n).append('=').append(u));
+    config
+        .initialCluster()
+        .forEach(
+            (n, u) ->
+                cluster.append(cluster.length() == 0 ? "" : ",").append(n).append('=').append(u));
     p.setProperty("initial-cluster", cluster.toString());
     try (OutputStream out = Files.newOutputStream(file)) {
       p.store(out, "Cairn member");
@@ -295,17 +312,17 @@ public final class CairnNode implements AutoCloseable {
 
   /** A linearizable read-only query answered by this member once it has applied the read index. */
   CompletableFuture<byte[]> readLocal(byte[] query) {
-    return reply(client.async().sendReadOnly(message(query), peerId));
+    return reply(reader.async().sendReadOnlyUnordered(message(query), peerId));
   }
 
   /** A query answered by the leader's state machine, without a read index. */
   CompletableFuture<byte[]> askLeader(byte[] query) {
-    return reply(client.async().sendReadOnlyNonLinearizable(message(query)));
+    return reply(leaderQueries.async().sendReadOnlyNonLinearizable(message(query)));
   }
 
-  /** A query answered by one member's state machine as it is. */
+  /** A query answered by one member's state machine (after a read index). */
   CompletableFuture<byte[]> askMember(RaftPeerId peer, byte[] query) {
-    return reply(client.async().sendStaleRead(message(query), 0, peer));
+    return reply(reader.async().sendReadOnlyUnordered(message(query), peer));
   }
 
   private static Message message(byte[] b) {
@@ -325,10 +342,11 @@ public final class CairnNode implements AutoCloseable {
   private CompletableFuture<byte[]> answerQuery(byte tag, byte[] body) {
     return switch (tag) {
       case Query.LEASE_KEEP_ALIVE, Query.LEASE_TIME_TO_LIVE -> leases.answer(tag, body);
-      case Query.MEMBER -> CompletableFuture.completedFuture(
-          CommandCodec.tagged(CommandCodec.OK, selfMember().toByteArray()));
-      default -> CompletableFuture.failedFuture(
-          new IllegalArgumentException("unknown query tag " + tag));
+      case Query.MEMBER ->
+          CompletableFuture.completedFuture(
+              CommandCodec.tagged(CommandCodec.OK, selfMember().toByteArray()));
+      default ->
+          CompletableFuture.failedFuture(new IllegalArgumentException("unknown query tag " + tag));
     };
   }
 
@@ -374,12 +392,14 @@ public final class CairnNode implements AutoCloseable {
     if (leases != null) {
       leases.close();
     }
-    try {
-      if (client != null) {
-        client.close();
+    for (RaftClient c : new RaftClient[] {client, leaderQueries, reader}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (IOException e) {
+        LOG.warn("closing raft client", e);
       }
-    } catch (IOException e) {
-      LOG.warn("closing raft client", e);
     }
     try {
       if (server != null) {

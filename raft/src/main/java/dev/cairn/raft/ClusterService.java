@@ -34,8 +34,9 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     try {
       Collection<RaftPeer> voters = node.division().getGroup().getPeers();
       Collection<RaftPeer> learners =
-          node.division().getRaftConf().getCurrentPeers(
-              org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER);
+          node.division()
+              .getRaftConf()
+              .getCurrentPeers(org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER);
       List<CompletableFuture<Member>> members = new ArrayList<>();
       for (RaftPeer p : voters) {
         members.add(member(p, false));

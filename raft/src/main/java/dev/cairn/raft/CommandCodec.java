@@ -65,7 +65,8 @@ final class CommandCodec {
           LEASE_GRANT,
           LeaseGrantRequest.newBuilder().setID(g.id()).setTTL(g.ttl()).build().toByteArray());
     } else if (command instanceof Command.LeaseRevoke r) {
-      return tagged(LEASE_REVOKE, LeaseRevokeRequest.newBuilder().setID(r.id()).build().toByteArray());
+      return tagged(
+          LEASE_REVOKE, LeaseRevokeRequest.newBuilder().setID(r.id()).build().toByteArray());
     } else if (command instanceof Command.LeaseCheckpoint c) {
       ByteBuffer b = ByteBuffer.allocate(1 + 4 + 16 * c.checkpoints().size());
       b.put(LEASE_CHECKPOINT).putInt(c.checkpoints().size());
@@ -85,17 +86,17 @@ final class CommandCodec {
     try {
       return switch (entry[0]) {
         case PUT -> EtcdProtos.put(io.etcd.jetcd.api.PutRequest.parseFrom(body(entry)));
-        case DELETE_RANGE -> EtcdProtos.deleteRange(
-            io.etcd.jetcd.api.DeleteRangeRequest.parseFrom(body(entry)));
+        case DELETE_RANGE ->
+            EtcdProtos.deleteRange(io.etcd.jetcd.api.DeleteRangeRequest.parseFrom(body(entry)));
         case TXN -> EtcdProtos.txn(io.etcd.jetcd.api.TxnRequest.parseFrom(body(entry)));
-        case COMPACT -> EtcdProtos.compact(
-            io.etcd.jetcd.api.CompactionRequest.parseFrom(body(entry)));
+        case COMPACT ->
+            EtcdProtos.compact(io.etcd.jetcd.api.CompactionRequest.parseFrom(body(entry)));
         case LEASE_GRANT -> {
           LeaseGrantRequest g = LeaseGrantRequest.parseFrom(body(entry));
           yield new Command.LeaseGrant(g.getID(), g.getTTL());
         }
-        case LEASE_REVOKE -> new Command.LeaseRevoke(
-            LeaseRevokeRequest.parseFrom(body(entry)).getID());
+        case LEASE_REVOKE ->
+            new Command.LeaseRevoke(LeaseRevokeRequest.parseFrom(body(entry)).getID());
         case LEASE_CHECKPOINT -> {
           ByteBuffer b = ByteBuffer.wrap(entry, 1, entry.length - 1);
           int n = b.getInt();
@@ -151,11 +152,7 @@ final class CommandCodec {
         e instanceof CompactedException c
             ? c.compactRevision()
             : e instanceof FutureRevisionException f ? f.currentRevision() : 0;
-    return ByteBuffer.allocate(13)
-        .put(ERROR)
-        .putInt(e.error().ordinal())
-        .putLong(detail)
-        .array();
+    return ByteBuffer.allocate(13).put(ERROR).putInt(e.error().ordinal()).putLong(detail).array();
   }
 
   /**

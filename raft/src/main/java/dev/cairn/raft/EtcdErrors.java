@@ -26,12 +26,13 @@ final class EtcdErrors {
   static Status.Code code(StoreError error) {
     return switch (error) {
       case EMPTY_KEY,
-          KEY_NOT_FOUND,
-          VALUE_PROVIDED,
-          LEASE_PROVIDED,
-          TOO_MANY_OPS,
-          DUPLICATE_KEY,
-          REQUEST_TOO_LARGE -> Status.Code.INVALID_ARGUMENT;
+              KEY_NOT_FOUND,
+              VALUE_PROVIDED,
+              LEASE_PROVIDED,
+              TOO_MANY_OPS,
+              DUPLICATE_KEY,
+              REQUEST_TOO_LARGE ->
+          Status.Code.INVALID_ARGUMENT;
       case COMPACTED, FUTURE_REVISION, LEASE_TTL_TOO_LARGE -> Status.Code.OUT_OF_RANGE;
       case LEASE_NOT_FOUND -> Status.Code.NOT_FOUND;
       case LEASE_EXISTS -> Status.Code.FAILED_PRECONDITION;

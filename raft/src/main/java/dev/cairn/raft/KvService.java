@@ -18,9 +18,9 @@ import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * etcd's KV service. Writes are replicated through Raft from whichever member receives them;
- * Range is linearizable (a Ratis read index, then this member's store) unless {@code
- * serializable}, which reads this member's store as it is.
+ * etcd's KV service. Writes are replicated through Raft from whichever member receives them; Range
+ * is linearizable (a Ratis read index, then this member's store) unless {@code serializable}, which
+ * reads this member's store as it is.
  */
 final class KvService extends KVGrpc.KVImplBase {
   private final CairnNode node;
@@ -138,9 +138,7 @@ final class KvService extends KVGrpc.KVImplBase {
           T response;
           try {
             response = parser.parse(CommandCodec.replyBody(bytes));
-            response =
-                withHeader.with(
-                    response, node.header(headerOf.of(response).getRevision()));
+            response = withHeader.with(response, node.header(headerOf.of(response).getRevision()));
           } catch (RuntimeException | InvalidProtocolBufferException e) {
             out.onError(EtcdErrors.toStatus(e));
             return;

@@ -52,6 +52,7 @@ final class LeaseKeeper implements StoreStateMachine.ApplyListener, AutoCloseabl
             t.setDaemon(true);
             return t;
           });
+
   /** The term in which this member, as leader, loaded the deadlines; -1 when not leader. */
   private volatile long primedTerm = -1;
 
@@ -101,7 +102,9 @@ final class LeaseKeeper implements StoreStateMachine.ApplyListener, AutoCloseabl
             (id, deadline) ->
                 remaining.add(
                     new Command.LeaseCheckpoint.Remaining(
-                        id, Math.max(1, TimeUnit.NANOSECONDS.toSeconds(deadline - now + 999_999_999L)))));
+                        id,
+                        Math.max(
+                            1, TimeUnit.NANOSECONDS.toSeconds(deadline - now + 999_999_999L)))));
         node.propose(new Command.LeaseCheckpoint(remaining));
       }
     } catch (RuntimeException e) {

@@ -63,14 +63,14 @@ public final class NodeMain {
       flags.putIfAbsent("initial-advertise-peer-urls", saved.getProperty("advertise-peer-urls"));
     }
     String name = flags.getOrDefault("name", "default");
-    List<URI> listenClient = urls(flags.getOrDefault("listen-client-urls", "http://localhost:2379"));
+    List<URI> listenClient =
+        urls(flags.getOrDefault("listen-client-urls", "http://localhost:2379"));
     List<URI> listenPeer = urls(flags.getOrDefault("listen-peer-urls", "http://localhost:2380"));
     List<URI> advPeer = urls(flags.get("initial-advertise-peer-urls"));
     Map<String, URI> cluster =
         NodeConfig.parseCluster(
             flags.getOrDefault(
-                "initial-cluster",
-                name + "=" + (advPeer.isEmpty() ? listenPeer : advPeer).get(0)));
+                "initial-cluster", name + "=" + (advPeer.isEmpty() ? listenPeer : advPeer).get(0)));
     return new NodeConfig(
         name,
         dataDir,

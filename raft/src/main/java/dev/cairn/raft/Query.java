@@ -3,8 +3,8 @@ package dev.cairn.raft;
 import java.nio.ByteBuffer;
 
 /**
- * Read-only requests answered by {@link StoreStateMachine#query}: a tag byte (64 and up, apart
- * from the command tags of {@link CommandCodec}) and a body.
+ * Read-only requests answered by {@link StoreStateMachine#query}: a tag byte (64 and up, apart from
+ * the command tags of {@link CommandCodec}) and a body.
  *
  * <pre>
  *   RANGE 64 · etcd RangeRequest          → OK · RangeResponse | ERROR

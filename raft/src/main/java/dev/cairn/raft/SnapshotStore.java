@@ -46,7 +46,8 @@ final class SnapshotStore implements StateMachineStorage {
 
   /** Re-reads the directory, after start-up or after a leader replaced it. */
   SnapshotInfo reload() {
-    latest = scan().stream().max(Comparator.comparing(Snap::termIndex)).map(this::info).orElse(null);
+    latest =
+        scan().stream().max(Comparator.comparing(Snap::termIndex)).map(this::info).orElse(null);
     return latest;
   }
 

@@ -237,7 +237,8 @@ final class StoreStateMachine extends BaseStateMachine {
       }
     }
     updateLastAppliedTermIndex(term, index);
-    return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
+    return CompletableFuture.completedFuture(
+        Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
   }
 
   @Override

@@ -20,8 +20,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * etcd's Watch service: one bidirectional stream carries many watches, each a store {@link
- * Watcher} fed from this member's applied state.
+ * etcd's Watch service: one bidirectional stream carries many watches, each a store {@link Watcher}
+ * fed from this member's applied state.
  *
  * <p>Backpressure: a listener returns false once gRPC's outbound buffer is full; the stream's
  * on-ready handler resumes every watcher paused that way. When a leader replaces this member's
@@ -76,11 +76,12 @@ final class WatchService extends WatchGrpc.WatchImplBase
       switch (request.getRequestUnionCase()) {
         case CREATE_REQUEST -> create(request.getCreateRequest());
         case CANCEL_REQUEST -> cancel(request.getCancelRequest().getWatchId());
-        case PROGRESS_REQUEST -> send(
-            WatchResponse.newBuilder()
-                .setHeader(node.header(node.store().revision()))
-                .setWatchId(-1)
-                .build());
+        case PROGRESS_REQUEST ->
+            send(
+                WatchResponse.newBuilder()
+                    .setHeader(node.header(node.store().revision()))
+                    .setWatchId(-1)
+                    .build());
         default -> {}
       }
     }
@@ -241,8 +242,7 @@ final class WatchService extends WatchGrpc.WatchImplBase
       @Override
       public void onCompacted(long compactRevision) {
         watchers.remove(id);
-        canceled(
-            id, compactRevision, "etcdserver: mvcc: required revision has been compacted");
+        canceled(id, compactRevision, "etcdserver: mvcc: required revision has been compacted");
       }
     }
   }
