@@ -292,6 +292,17 @@ public final class CairnNode implements AutoCloseable {
     return division().getInfo().isLeader();
   }
 
+  /** Leader, with an entry of its own term committed: ready to serve. */
+  public boolean isReadyLeader() {
+    var info = division().getInfo();
+    return info.isLeader() && info.isLeaderReady();
+  }
+
+  /** The store revision this member has applied. */
+  public long revision() {
+    return store().revision();
+  }
+
   long term() {
     return division().getInfo().getCurrentTerm();
   }

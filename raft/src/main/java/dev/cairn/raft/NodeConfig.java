@@ -131,6 +131,24 @@ public record NodeConfig(
         leaseCheckpointInterval);
   }
 
+  public NodeConfig withLeaseCheckpointInterval(Duration interval) {
+    return new NodeConfig(
+        name,
+        dataDir,
+        listenClientUrls,
+        advertiseClientUrls,
+        listenPeerUrls,
+        advertisePeerUrls,
+        initialCluster,
+        clusterState,
+        clusterToken,
+        electionTimeoutMin,
+        electionTimeoutMax,
+        snapshotThreshold,
+        segmentSizeBytes,
+        interval);
+  }
+
   /** Parses etcd's {@code name1=url1,name2=url2} (one URL per member is used). */
   public static Map<String, URI> parseCluster(String spec) {
     Map<String, URI> out = new LinkedHashMap<>();
