@@ -54,6 +54,9 @@ final class EtcdErrors {
     if (c instanceof StoreException e) {
       return Status.fromCode(code(e.error())).withDescription(e.getMessage()).asRuntimeException();
     }
+    if (c instanceof StoreStateMachine.NotServingException) {
+      return Status.UNAVAILABLE.withDescription(c.getMessage()).asRuntimeException();
+    }
     if (c instanceof NotLeaderException || c instanceof LeaderNotReadyException) {
       return Status.UNAVAILABLE.withDescription(LEADER_CHANGED).withCause(c).asRuntimeException();
     }

@@ -80,9 +80,18 @@ final class StoreStateMachine extends BaseStateMachine {
   MvccStore store() {
     MvccStore s = store;
     if (s == null) {
-      throw new IllegalStateException("store is not open");
+      throw new NotServingException();
     }
     return s;
+  }
+
+  /** The store is closed: a snapshot is being installed, or the member is stopping. */
+  static final class NotServingException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotServingException() {
+      super("etcdserver: not serving: the member is loading a snapshot or stopping", null, false, false);
+    }
   }
 
   void addListener(ApplyListener l) {

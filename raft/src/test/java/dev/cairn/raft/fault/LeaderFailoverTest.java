@@ -101,12 +101,20 @@ class LeaderFailoverTest {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     long count = 0;
     while (System.nanoTime() < end) {
-      count =
-          kv.get(
-                  b(prefix),
-                  GetOption.builder().isPrefix(true).withSerializable(true).withCountOnly(true).build())
-              .get(10, TimeUnit.SECONDS)
-              .getCount();
+      try {
+        count =
+            kv.get(
+                    b(prefix),
+                    GetOption.builder()
+                        .isPrefix(true)
+                        .withSerializable(true)
+                        .withCountOnly(true)
+                        .build())
+                .get(10, TimeUnit.SECONDS)
+                .getCount();
+      } catch (java.util.concurrent.ExecutionException e) {
+        // the member may be loading a snapshot: UNAVAILABLE for a moment
+      }
       if (count >= n) {
         return;
       }
