@@ -80,6 +80,8 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
   public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(
       StreamObserver<LeaseKeepAliveResponse> out) {
     return new StreamObserver<>() {
+      private boolean closed;
+
       @Override
       public void onNext(LeaseKeepAliveRequest request) {
         CompletableFuture<LeaseKeepAliveResponse> f;
@@ -100,7 +102,11 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
         f.whenComplete(
             (r, t) -> {
               synchronized (out) {
+                if (closed) {
+                  return;
+                }
                 if (t != null) {
+                  closed = true;
                   out.onError(EtcdErrors.toStatus(t));
                 } else {
                   out.onNext(
@@ -111,12 +117,19 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
       }
 
       @Override
-      public void onError(Throwable t) {}
+      public void onError(Throwable t) {
+        synchronized (out) {
+          closed = true;
+        }
+      }
 
       @Override
       public void onCompleted() {
         synchronized (out) {
-          out.onCompleted();
+          if (!closed) {
+            closed = true;
+            out.onCompleted();
+          }
         }
       }
     };

@@ -90,7 +90,11 @@ final class StoreStateMachine extends BaseStateMachine {
     private static final long serialVersionUID = 1L;
 
     NotServingException() {
-      super("etcdserver: not serving: the member is loading a snapshot or stopping", null, false, false);
+      super(
+          "etcdserver: not serving: the member is loading a snapshot or stopping",
+          null,
+          false,
+          false);
     }
   }
 

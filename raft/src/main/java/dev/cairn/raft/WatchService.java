@@ -62,6 +62,9 @@ final class WatchService extends WatchGrpc.WatchImplBase
     private final ServerCallStreamObserver<WatchResponse> out;
     private final Map<Long, Watcher> watchers = new ConcurrentHashMap<>();
     private final Set<Long> paused = ConcurrentHashMap.newKeySet();
+    private final Object progressLock = new Object();
+    private Map<Long, Boolean> progressPending;
+    private long progressMin;
     private long nextId;
     private boolean closed;
 
@@ -128,7 +131,53 @@ final class WatchService extends WatchGrpc.WatchImplBase
       if (w != null) {
         w.close();
       }
+      answered(id, Long.MAX_VALUE);
       canceled(id, 0, null);
+    }
+
+    /**
+     * A progress request: once every watcher of the stream has delivered all its events up to some
+     * revision, one header-only response (watch id -1) carries the smallest such revision. Requests
+     * that arrive while one is pending join it.
+     */
+    private void progress() {
+      synchronized (progressLock) {
+        if (progressPending != null) {
+          return;
+        }
+        if (watchers.isEmpty()) {
+          sendProgress(node.store().revision());
+          return;
+        }
+        progressPending = new ConcurrentHashMap<>();
+        progressMin = Long.MAX_VALUE;
+        for (Long id : watchers.keySet()) {
+          progressPending.put(id, Boolean.TRUE);
+        }
+      }
+      for (Map.Entry<Long, Watcher> e : watchers.entrySet()) {
+        e.getValue().requestProgress();
+      }
+    }
+
+    private void answered(long id, long revision) {
+      long min;
+      synchronized (progressLock) {
+        if (progressPending == null || progressPending.remove(id) == null) {
+          return;
+        }
+        progressMin = Math.min(progressMin, revision);
+        if (!progressPending.isEmpty()) {
+          return;
+        }
+        progressPending = null;
+        min = progressMin == Long.MAX_VALUE ? node.store().revision() : progressMin;
+      }
+      sendProgress(min);
+    }
+
+    private void sendProgress(long revision) {
+      send(WatchResponse.newBuilder().setHeader(node.header(revision)).setWatchId(-1).build());
     }
 
     private void canceled(long id, long compactRevision, String reason) {
@@ -240,8 +289,14 @@ final class WatchService extends WatchGrpc.WatchImplBase
       }
 
       @Override
+      public void onProgress(long revision) {
+        answered(id, revision);
+      }
+
+      @Override
       public void onCompacted(long compactRevision) {
         watchers.remove(id);
+        answered(id, Long.MAX_VALUE);
         canceled(id, compactRevision, "etcdserver: mvcc: required revision has been compacted");
       }
     }

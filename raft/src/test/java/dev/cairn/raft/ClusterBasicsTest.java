@@ -140,6 +140,60 @@ class ClusterBasicsTest {
   }
 
   @Test
+  void aWatchFromACompactedRevisionFailsWithTheCompactRevision() throws Exception {
+    Client client = CLUSTER.cluster().client(1);
+    KV kv = client.getKVClient();
+    long r1 = kv.put(b("/wc/k"), b("1")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
+    long r2 = kv.put(b("/wc/k"), b("2")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
+    kv.compact(r2).get(10, TimeUnit.SECONDS);
+    java.util.concurrent.CompletableFuture<Throwable> failed =
+        new java.util.concurrent.CompletableFuture<>();
+    try (Watch.Watcher w =
+        client
+            .getWatchClient()
+            .watch(
+                b("/wc/k"),
+                WatchOption.builder().withRevision(r1).build(),
+                Watch.listener(r -> {}, failed::complete))) {
+      Throwable t = failed.get(10, TimeUnit.SECONDS);
+      assertThat(t).isInstanceOf(io.etcd.jetcd.common.exception.CompactedException.class);
+      assertThat(((io.etcd.jetcd.common.exception.CompactedException) t).getCompactedRevision())
+          .isEqualTo(r2);
+    }
+  }
+
+  @Test
+  void progressRequestsAnswerWithAHeaderOnlyResponse() throws Exception {
+    Client client = CLUSTER.cluster().client(0);
+    long rev =
+        client
+            .getKVClient()
+            .put(b("/progress/k"), b("1"))
+            .get(10, TimeUnit.SECONDS)
+            .getHeader()
+            .getRevision();
+    java.util.concurrent.CompletableFuture<io.etcd.jetcd.watch.WatchResponse> progress =
+        new java.util.concurrent.CompletableFuture<>();
+    try (Watch.Watcher w =
+        client
+            .getWatchClient()
+            .watch(
+                b("/progress/other"),
+                WatchOption.DEFAULT,
+                Watch.listener(
+                    r -> {
+                      if (r.isProgressNotify()) {
+                        progress.complete(r);
+                      }
+                    }))) {
+      Thread.sleep(300);
+      client.getWatchClient().requestProgress();
+      assertThat(progress.get(10, TimeUnit.SECONDS).getHeader().getRevision())
+          .isGreaterThanOrEqualTo(rev);
+    }
+  }
+
+  @Test
   void memberListNamesEveryMember() throws Exception {
     Client client = CLUSTER.cluster().client(1);
     var members = client.getClusterClient().listMember().get(10, TimeUnit.SECONDS).getMembers();

@@ -93,7 +93,8 @@ class LeaderFailoverTest {
       awaitKeys(c.client(follower).getKVClient(), "/restart/", 51);
       // and it serves linearizable reads and writes again
       c.client(follower).getKVClient().put(b("/restart/after"), b("2")).get(10, TimeUnit.SECONDS);
-      assertThat(keys(c.client(follower).getKVClient(), "/restart/", false)).contains("/restart/after");
+      assertThat(keys(c.client(follower).getKVClient(), "/restart/", false))
+          .contains("/restart/after");
     }
   }
 
@@ -125,9 +126,7 @@ class LeaderFailoverTest {
 
   static List<String> keys(KV kv, String prefix, boolean serializable) throws Exception {
     return kv
-        .get(
-            b(prefix),
-            GetOption.builder().isPrefix(true).withSerializable(serializable).build())
+        .get(b(prefix), GetOption.builder().isPrefix(true).withSerializable(serializable).build())
         .get(10, TimeUnit.SECONDS)
         .getKvs()
         .stream()

@@ -30,8 +30,7 @@ class LeaseExpiryTest {
   @Test
   void leasesExpireAndKeepAlivesThroughAFollowerKeepThem() throws Exception {
     try (CairnCluster c =
-        CairnCluster.start(
-            3, dir, n -> n.withLeaseCheckpointInterval(Duration.ofSeconds(1)))) {
+        CairnCluster.start(3, dir, n -> n.withLeaseCheckpointInterval(Duration.ofSeconds(1)))) {
       int leader = c.awaitLeader(Duration.ofSeconds(20));
       int follower = LeaderFailoverTest.otherThan(leader, 3)[0];
       Lease lease = c.client(follower).getLeaseClient();
@@ -46,7 +45,8 @@ class LeaseExpiryTest {
 
       try (CloseableClient keepAlive = lease.keepAlive(kept, noop())) {
         LeaseTimeToLiveResponse ttl =
-            lease.timeToLive(kept, LeaseOption.builder().withAttachedKeys().build())
+            lease
+                .timeToLive(kept, LeaseOption.builder().withAttachedKeys().build())
                 .get(10, TimeUnit.SECONDS);
         assertThat(ttl.getGrantedTTL()).isEqualTo(2);
         assertThat(ttl.getKeys()).containsExactly(b("/lease/kept"));
@@ -54,7 +54,11 @@ class LeaseExpiryTest {
         Thread.sleep(5000);
         assertThat(kv.get(b("/lease/short")).get(10, TimeUnit.SECONDS).getKvs()).isEmpty();
         assertThat(kv.get(b("/lease/kept")).get(10, TimeUnit.SECONDS).getKvs()).hasSize(1);
-        assertThat(lease.timeToLive(shortLived, LeaseOption.DEFAULT).get(10, TimeUnit.SECONDS).getTTL())
+        assertThat(
+                lease
+                    .timeToLive(shortLived, LeaseOption.DEFAULT)
+                    .get(10, TimeUnit.SECONDS)
+                    .getTTL())
             .isEqualTo(-1);
       }
     }
@@ -63,8 +67,7 @@ class LeaseExpiryTest {
   @Test
   void remainingTimeSurvivesALeaderChange() throws Exception {
     try (CairnCluster c =
-        CairnCluster.start(
-            3, dir, n -> n.withLeaseCheckpointInterval(Duration.ofMillis(500)))) {
+        CairnCluster.start(3, dir, n -> n.withLeaseCheckpointInterval(Duration.ofMillis(500)))) {
       int leader = c.awaitLeader(Duration.ofSeconds(20));
       int follower = LeaderFailoverTest.otherThan(leader, 3)[0];
       Lease lease = c.client(follower).getLeaseClient();
