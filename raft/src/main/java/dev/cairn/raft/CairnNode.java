@@ -77,18 +77,21 @@ public final class CairnNode implements AutoCloseable {
 
   private RaftClient leaderQueries;
   private RaftClient reader;
+  private RaftClient memberQueries;
+  private long memberQueriesConf = -1;
   private LeaseKeeper leases;
   private Server grpc;
+  private ClusterService cluster;
   private volatile boolean closed;
 
   private CairnNode(NodeConfig config) {
     this.config = config;
-    this.peerId = RaftPeerId.valueOf(config.name());
+    this.memberId = memberId(config.advertisePeerUrls().get(0));
+    this.peerId = peerId(memberId);
     this.groupId =
         RaftGroupId.valueOf(
             UUID.nameUUIDFromBytes(
                 ("cairn/" + config.clusterToken()).getBytes(StandardCharsets.UTF_8)));
-    this.memberId = memberId(config.name());
     this.clusterId = hash64("cairn-cluster/" + groupId.getUuid());
     this.stateMachine =
         new StoreStateMachine(StoreConfig.defaults(config.dataDir().resolve("store")));
@@ -145,7 +148,7 @@ public final class CairnNode implements AutoCloseable {
             .addService(new KvService(this))
             .addService(new WatchService(this))
             .addService(new LeaseService(this))
-            .addService(new ClusterService(this))
+            .addService(cluster = new ClusterService(this))
             .addService(new MaintenanceService(this))
             .build()
             .start();
@@ -170,11 +173,77 @@ public final class CairnNode implements AutoCloseable {
 
   static List<RaftPeer> peers(Map<String, URI> cluster) {
     List<RaftPeer> out = new ArrayList<>();
-    cluster.forEach(
-        (name, url) ->
-            out.add(
-                RaftPeer.newBuilder().setId(name).setAddress(NodeConfig.hostPort(url)).build()));
+    cluster.forEach((name, url) -> out.add(peer(url, false)));
     return out;
+  }
+
+  /**
+   * The Ratis peer of a member: its id is the member id (derived from the first peer URL, as etcd
+   * derives its member ids, so that MemberAdd, which carries only peer URLs, names the same peer as
+   * the joining member's own flags); its address is the URL's host and port.
+   */
+  static RaftPeer peer(URI peerUrl, boolean learner) {
+    RaftPeer.Builder b =
+        RaftPeer.newBuilder()
+            .setId(peerId(memberId(peerUrl)))
+            .setAddress(NodeConfig.hostPort(peerUrl));
+    if (learner) {
+      b.setStartupRole(org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER);
+    }
+    return b.build();
+  }
+
+  static RaftPeerId peerId(long memberId) {
+    return RaftPeerId.valueOf(Long.toHexString(memberId));
+  }
+
+  static long memberId(RaftPeerId peer) {
+    return Long.parseUnsignedLong(peer.toString(), 16);
+  }
+
+  /** A member's id: from its first advertised peer URL (scheme, host and port). */
+  static long memberId(URI peerUrl) {
+    return hash64(
+        "cairn-member/"
+            + peerUrl.getScheme()
+            + "://"
+            + peerUrl.getHost()
+            + ":"
+            + peerUrl.getPort());
+  }
+
+  /** The name of a member as this one knows it from its flags ("" when unknown). */
+  String knownName(RaftPeerId peer) {
+    if (peer.equals(peerId)) {
+      return config.name();
+    }
+    for (Map.Entry<String, URI> e : config.initialCluster().entrySet()) {
+      if (peerId(memberId(e.getValue())).equals(peer)) {
+        return e.getKey();
+      }
+    }
+    return "";
+  }
+
+  RaftPeerId peerId() {
+    return peerId;
+  }
+
+  /** Voters and learners of the current configuration. */
+  List<RaftPeer> allPeers() {
+    var conf = division().getRaftConf();
+    List<RaftPeer> peers = new ArrayList<>(conf.getAllPeers());
+    peers.addAll(conf.getAllPeers(org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER));
+    return peers;
+  }
+
+  /** A client for one administrative call (set configuration, transfer leadership). */
+  RaftClient adminClient() {
+    List<RaftPeer> peers = allPeers();
+    if (peers.isEmpty()) {
+      peers = peers(config.initialCluster());
+    }
+    return newClient(peers);
   }
 
   private static RaftProperties raftProperties(NodeConfig config) {
@@ -331,9 +400,42 @@ public final class CairnNode implements AutoCloseable {
     return reply(leaderQueries.async().sendReadOnlyNonLinearizable(message(query)));
   }
 
-  /** A query answered by one member's state machine (after a read index). */
+  /**
+   * A query answered by one member's state machine as it is (a stale read, which learners answer
+   * too), with no retries.
+   */
   CompletableFuture<byte[]> askMember(RaftPeerId peer, byte[] query) {
-    return reply(reader.async().sendReadOnlyUnordered(message(query), peer));
+    return reply(
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return memberQueries().io().sendStaleRead(message(query), 0, peer);
+              } catch (IOException e) {
+                throw new CompletionException(e);
+              }
+            }));
+  }
+
+  /** A client without retries that knows every member of the current configuration. */
+  private synchronized RaftClient memberQueries() {
+    var conf = division().getRaftConf();
+    if (memberQueries == null || memberQueriesConf != conf.getLogEntryIndex()) {
+      if (memberQueries != null) {
+        try {
+          memberQueries.close();
+        } catch (IOException e) {
+          LOG.debug("closing member query client", e);
+        }
+      }
+      memberQueries =
+          RaftClient.newBuilder()
+              .setProperties(properties)
+              .setRaftGroup(RaftGroup.valueOf(groupId, allPeers()))
+              .setRetryPolicy(RetryPolicies.noRetry())
+              .build();
+      memberQueriesConf = conf.getLogEntryIndex();
+    }
+    return memberQueries;
   }
 
   private static Message message(byte[] b) {
@@ -369,10 +471,6 @@ public final class CairnNode implements AutoCloseable {
     return b.build();
   }
 
-  static long memberId(String name) {
-    return hash64("cairn-member/" + name);
-  }
-
   private static long hash64(String s) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
@@ -403,7 +501,10 @@ public final class CairnNode implements AutoCloseable {
     if (leases != null) {
       leases.close();
     }
-    for (RaftClient c : new RaftClient[] {client, leaderQueries, reader}) {
+    if (cluster != null) {
+      cluster.close();
+    }
+    for (RaftClient c : new RaftClient[] {client, leaderQueries, reader, memberQueries}) {
       try {
         if (c != null) {
           c.close();

@@ -28,7 +28,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 
@@ -53,7 +52,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
               .setVersion(CairnNode.VERSION)
               .setDbSize(size)
               .setDbSizeInUse(size)
-              .setLeader(leader == null ? 0 : CairnNode.memberId(leader.toString()))
+              .setLeader(leader == null ? 0 : CairnNode.memberId(leader))
               .setRaftIndex(d.getRaftLog().getLastCommittedIndex())
               .setRaftTerm(d.getInfo().getCurrentTerm())
               .setRaftAppliedIndex(d.getInfo().getLastAppliedIndex())
@@ -120,23 +119,20 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   @Override
   public void moveLeader(MoveLeaderRequest request, StreamObserver<MoveLeaderResponse> out) {
     try {
-      RaftPeerId target = null;
-      for (RaftPeer p : node.division().getGroup().getPeers()) {
-        if (CairnNode.memberId(p.getId().toString()) == request.getTargetID()) {
-          target = p.getId();
-        }
-      }
-      if (target == null) {
+      RaftPeerId target = CairnNode.peerId(request.getTargetID());
+      if (node.division().getRaftConf().getPeer(target) == null) {
         out.onError(
             Status.NOT_FOUND
                 .withDescription("etcdserver: bad leader transferee")
                 .asRuntimeException());
         return;
       }
-      var reply = node.raftClient().admin().transferLeadership(target, 10_000);
-      if (!reply.isSuccess()) {
-        out.onError(EtcdErrors.toStatus(reply.getException()));
-        return;
+      try (var admin = node.adminClient()) {
+        var reply = admin.admin().transferLeadership(target, 10_000);
+        if (!reply.isSuccess()) {
+          out.onError(EtcdErrors.toStatus(reply.getException()));
+          return;
+        }
       }
       KvService.respond(
           out,

@@ -17,10 +17,14 @@ import java.util.function.UnaryOperator;
 /** Real Cairn members on free localhost ports, each with its own data directory. */
 public final class CairnCluster implements AutoCloseable {
   private final List<NodeConfig> configs = new ArrayList<>();
-  private final CairnNode[] nodes;
+  private final List<CairnNode> nodes = new ArrayList<>();
+  private final Path root;
+  private final UnaryOperator<NodeConfig> tuning;
   private final List<Client> clients = new ArrayList<>();
 
   private CairnCluster(int size, Path root, UnaryOperator<NodeConfig> tuning) {
+    this.root = root;
+    this.tuning = tuning;
     Map<String, URI> cluster = new LinkedHashMap<>();
     List<URI> clientUrls = new ArrayList<>();
     for (int i = 0; i < size; i++) {
@@ -40,7 +44,9 @@ public final class CairnCluster implements AutoCloseable {
                       "new")
                   .withElectionTimeout(Duration.ofMillis(600), Duration.ofMillis(1200))));
     }
-    nodes = new CairnNode[size];
+    for (int i = 0; i < size; i++) {
+      nodes.add(null);
+    }
   }
 
   public static CairnCluster start(int size, Path root) {
@@ -61,11 +67,42 @@ public final class CairnCluster implements AutoCloseable {
   }
 
   public int size() {
-    return nodes.length;
+    return nodes.size();
   }
 
   public CairnNode node(int i) {
-    return nodes[i];
+    return nodes.get(i);
+  }
+
+  public URI peerUrl(int i) {
+    return configs.get(i).advertisePeerUrls().get(0);
+  }
+
+  /**
+   * Prepares one more member that joins the running cluster ({@code --initial-cluster-state
+   * existing}); start it with {@link #startNode} after adding it with MemberAdd.
+   */
+  public int prepareJoiningMember() {
+    int i = nodes.size();
+    String name = "n" + i;
+    Map<String, URI> cluster = new LinkedHashMap<>();
+    for (NodeConfig c : configs) {
+      cluster.put(c.name(), c.advertisePeerUrls().get(0));
+    }
+    URI peer = URI.create("http://127.0.0.1:" + freePort());
+    cluster.put(name, peer);
+    configs.add(
+        tuning.apply(
+            NodeConfig.of(
+                    name,
+                    root.resolve(name),
+                    URI.create("http://127.0.0.1:" + freePort()),
+                    peer,
+                    cluster,
+                    "existing")
+                .withElectionTimeout(Duration.ofMillis(600), Duration.ofMillis(1200))));
+    nodes.add(null);
+    return i;
   }
 
   public String endpoint(int i) {
@@ -74,16 +111,16 @@ public final class CairnCluster implements AutoCloseable {
 
   public void startNode(int i) {
     try {
-      nodes[i] = CairnNode.start(configs.get(i));
+      nodes.set(i, CairnNode.start(configs.get(i)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
   public void stopNode(int i) {
-    if (nodes[i] != null) {
-      nodes[i].close();
-      nodes[i] = null;
+    if (nodes.get(i) != null) {
+      nodes.get(i).close();
+      nodes.set(i, null);
     }
   }
 
@@ -96,7 +133,7 @@ public final class CairnCluster implements AutoCloseable {
 
   /** A client of every member. */
   public Client client() {
-    String[] eps = new String[nodes.length];
+    String[] eps = new String[nodes.size()];
     for (int i = 0; i < eps.length; i++) {
       eps[i] = endpoint(i);
     }
@@ -109,11 +146,9 @@ public final class CairnCluster implements AutoCloseable {
   public int awaitLeader(Duration timeout) throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < end) {
-      for (int i = 0; i < nodes.length; i++) {
+      for (int i = 0; i < nodes.size(); i++) {
         try {
-          if (nodes[i] != null
-              && nodes[i].isLeader()
-              && nodes[i].division().getInfo().isLeaderReady()) {
+          if (nodes.get(i) != null && nodes.get(i).isReadyLeader()) {
             return i;
           }
         } catch (RuntimeException e) {
@@ -135,7 +170,7 @@ public final class CairnCluster implements AutoCloseable {
       }
     }
     clients.clear();
-    for (int i = 0; i < nodes.length; i++) {
+    for (int i = 0; i < nodes.size(); i++) {
       stopNode(i);
     }
   }
