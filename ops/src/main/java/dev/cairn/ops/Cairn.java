@@ -9,10 +9,26 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "cairn 0.1.0",
     description = "An etcd-compatible store on Raft and RocksDB.",
-    subcommands = {UpCommand.class, DownCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      UpCommand.class,
+      DownCommand.class,
+      KvCommand.class,
+      LeaseCommand.class,
+      MemberCommand.class,
+      EndpointCommand.class,
+      MaintenanceCommands.Compaction.class,
+      MaintenanceCommands.Defrag.class,
+      MaintenanceCommands.MoveLeader.class,
+      SnapshotCommand.class,
+      BenchCommand.class,
+      CertsCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Cairn {
 
   public static void main(String[] args) {
+    // grpc-java logs through java.util.logging; keep its start-up chatter off the terminal
+    java.util.logging.Logger.getLogger("io.grpc").setLevel(java.util.logging.Level.WARNING);
     System.exit(run(args));
   }
 

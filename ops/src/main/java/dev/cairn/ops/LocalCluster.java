@@ -101,6 +101,7 @@ final class LocalCluster implements AutoCloseable {
       pids.add(m.name() + " " + p.pid());
     }
     Files.write(dir.resolve(PID_FILE), pids);
+    Files.writeString(dir.resolve(ClientOptions.ENDPOINTS_FILE), endpoints() + "\n");
   }
 
   List<Process> processes() {

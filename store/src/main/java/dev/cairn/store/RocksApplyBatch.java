@@ -474,6 +474,9 @@ final class RocksApplyBatch implements ApplyBatch {
 
     @Override
     public void scan(byte[] key, byte[] rangeEnd, long rev, Predicate<KeyValue> visitor) {
+      if (!Keys.isOpenEnded(rangeEnd) && Keys.compare(key, rangeEnd) >= 0) {
+        return; // [key, end) with end ≤ key is empty; TreeMap.subMap would throw
+      }
       NavigableMap<byte[], List<Written>> mine =
           Keys.isOpenEnded(rangeEnd)
               ? overlay.tailMap(key, true)

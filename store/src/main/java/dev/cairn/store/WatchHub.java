@@ -205,8 +205,11 @@ final class WatchHub implements AutoCloseable {
           w.synced = true;
           register(w);
         }
-        return;
       }
+    }
+    if (w.synced) {
+      schedule(w); // once more as a synced watcher, so a pending progress request is answered
+      return;
     }
     Chunk chunk = store.history(w.request, w.next, to, queueLimit);
     long compacted = store.compactRevision();

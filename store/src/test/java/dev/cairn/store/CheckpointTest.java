@@ -45,6 +45,25 @@ class CheckpointTest {
     }
   }
 
+  @Test
+  void aRestoreCanSeedANewClusterWithBumpedAndCompactedRevisions() throws Exception {
+    byte[] stream = streamOfFilledStore();
+    Checkpoint.restore(new ByteArrayInputStream(stream), dir.resolve("copy"));
+    try (MvccStore copy = MvccStore.open(StoreConfig.defaults(dir.resolve("copy")))) {
+      copy.prepareRestore(1000, true);
+      assertThat(copy.appliedIndex()).isEqualTo(AppliedIndex.NONE);
+      assertThat(copy.revision()).isEqualTo(1201);
+      assertThat(copy.compactRevision()).isEqualTo(1201);
+      assertThatThrownBy(() -> copy.range(RangeRequest.of("k5".getBytes(UTF_8)).atRevision(201)))
+          .isInstanceOf(CompactedException.class);
+      // the data is all there at the new revision, and the next write continues from it
+      assertThat(copy.range(RangeRequest.of("k5".getBytes(UTF_8))).kvs().get(0).value())
+          .isEqualTo("v155".getBytes(UTF_8));
+      Result.Put put = (Result.Put) copy.apply(Command.Put.of("n".getBytes(UTF_8), new byte[1]));
+      assertThat(put.revision()).isEqualTo(1202);
+    }
+  }
+
   /** Damage at the start, the middle, the end, and a cut short: each refused, nothing written. */
   @ParameterizedTest
   @CsvSource({"flip, 0", "flip, 0.5", "flip, 0.999", "truncate, 0.5", "truncate, 0.99"})
