@@ -171,12 +171,18 @@ final class WatchHub implements AutoCloseable {
         return;
       }
       batch = w.drain();
+      w.inFlight = !batch.isEmpty();
     }
-    if (!batch.isEmpty() && !w.listener.onEvents(batch)) {
+    if (!batch.isEmpty()) {
+      boolean more = w.listener.onEvents(batch);
       synchronized (w) {
-        w.paused = true;
+        w.inFlight = false;
+        if (!more && !w.resumedInFlight) {
+          w.paused = true;
+          return;
+        }
+        w.resumedInFlight = false;
       }
-      return;
     }
     if (!w.synced) {
       catchUp(w);
@@ -251,6 +257,11 @@ final class WatchHub implements AutoCloseable {
     volatile long compactedAt;
     boolean scheduled;
     boolean paused;
+
+    /** A delivery is with the listener: a resume() meanwhile must not be lost. */
+    boolean inFlight;
+
+    boolean resumedInFlight;
     boolean progressRequested;
     volatile boolean closed;
 
@@ -309,6 +320,8 @@ final class WatchHub implements AutoCloseable {
     public void resume() {
       synchronized (this) {
         if (!paused) {
+          // the listener may have said "full" and be resumed before the hub saw its answer
+          resumedInFlight = inFlight;
           return;
         }
         paused = false;

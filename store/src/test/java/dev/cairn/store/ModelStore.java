@@ -287,6 +287,15 @@ final class ModelStore implements MvccStore {
   public void defragment() {}
 
   @Override
+  public synchronized void prepareRestore(long bumpRevision, boolean markCompacted) {
+    committed.revision += bumpRevision;
+    if (markCompacted) {
+      committed.compactRevision = committed.revision;
+    }
+    committed.applied = AppliedIndex.NONE;
+  }
+
+  @Override
   public void flush() {}
 
   @Override
