@@ -82,6 +82,7 @@ public final class CairnNode implements AutoCloseable {
   private LeaseKeeper leases;
   private Server grpc;
   private ClusterService cluster;
+  private NodeMetrics metrics;
   private volatile boolean closed;
 
   private CairnNode(NodeConfig config) {
@@ -139,6 +140,12 @@ public final class CairnNode implements AutoCloseable {
     stateMachine.addListener(leases);
     stateMachine.setQueryHandler(this::answerQuery);
     leases.start();
+    metrics = new NodeMetrics(this);
+    stateMachine.onLeaderChange(metrics::leaderChanged);
+    stateMachine.setApplyTimer(metrics::applied);
+    if (!config.listenMetricsUrls().isEmpty()) {
+      metrics.serve(config.listenMetricsUrls().get(0));
+    }
 
     URI clientUrl = config.listenClientUrls().get(0);
     grpc =
@@ -353,6 +360,15 @@ public final class CairnNode implements AutoCloseable {
     return config.name();
   }
 
+  /** The port of /metrics, /health and /readyz, or -1 when not served. */
+  public int metricsPort() {
+    return config.listenMetricsUrls().isEmpty() ? -1 : metrics.port();
+  }
+
+  NodeMetrics metrics() {
+    return metrics;
+  }
+
   public int clientPort() {
     return grpc.getPort();
   }
@@ -387,7 +403,14 @@ public final class CairnNode implements AutoCloseable {
 
   /** Replicates a command; completes with the state machine's reply (see {@link CommandCodec}). */
   CompletableFuture<byte[]> propose(Command command) {
-    return reply(client.async().send(message(CommandCodec.encode(command))));
+    CompletableFuture<byte[]> f = reply(client.async().send(message(CommandCodec.encode(command))));
+    f.whenComplete(
+        (r, t) -> {
+          if (t != null && metrics != null) {
+            metrics.proposalFailed();
+          }
+        });
+    return f;
   }
 
   /** A linearizable read-only query answered by this member once it has applied the read index. */
@@ -503,6 +526,9 @@ public final class CairnNode implements AutoCloseable {
     }
     if (cluster != null) {
       cluster.close();
+    }
+    if (metrics != null) {
+      metrics.close();
     }
     for (RaftClient c : new RaftClient[] {client, leaderQueries, reader, memberQueries}) {
       try {

@@ -28,6 +28,8 @@ import java.util.Map;
  * @param snapshotThreshold log entries after which a snapshot is taken (etcd: 10 000 since 3.6)
  * @param segmentSizeBytes the Ratis log segment size; purging drops whole segments
  * @param leaseCheckpointInterval how often the leader records remaining lease TTLs in the log
+ * @param listenMetricsUrls where {@code /metrics}, {@code /health} and {@code /readyz} are served
+ *     (etcd's {@code --listen-metrics-urls}); none when empty
  */
 public record NodeConfig(
     String name,
@@ -43,7 +45,8 @@ public record NodeConfig(
     Duration electionTimeoutMax,
     long snapshotThreshold,
     long segmentSizeBytes,
-    Duration leaseCheckpointInterval) {
+    Duration leaseCheckpointInterval,
+    List<URI> listenMetricsUrls) {
 
   public static final Duration DEFAULT_ELECTION_TIMEOUT_MIN = Duration.ofMillis(1000);
   public static final Duration DEFAULT_ELECTION_TIMEOUT_MAX = Duration.ofMillis(2000);
@@ -65,6 +68,7 @@ public record NodeConfig(
     initialCluster = new LinkedHashMap<>(initialCluster == null ? Map.of() : initialCluster);
     clusterState = clusterState == null ? "new" : clusterState;
     clusterToken = clusterToken == null ? "etcd-cluster" : clusterToken;
+    listenMetricsUrls = listenMetricsUrls == null ? List.of() : List.copyOf(listenMetricsUrls);
     if (!clusterState.equals("new") && !clusterState.equals("existing")) {
       throw new IllegalArgumentException("--initial-cluster-state must be new or existing");
     }
@@ -92,7 +96,8 @@ public record NodeConfig(
         DEFAULT_ELECTION_TIMEOUT_MAX,
         DEFAULT_SNAPSHOT_THRESHOLD,
         DEFAULT_SEGMENT_SIZE_BYTES,
-        DEFAULT_LEASE_CHECKPOINT_INTERVAL);
+        DEFAULT_LEASE_CHECKPOINT_INTERVAL,
+        List.of());
   }
 
   public NodeConfig withSnapshots(long threshold, long segmentBytes) {
@@ -110,7 +115,8 @@ public record NodeConfig(
         electionTimeoutMax,
         threshold,
         segmentBytes,
-        leaseCheckpointInterval);
+        leaseCheckpointInterval,
+        listenMetricsUrls);
   }
 
   public NodeConfig withElectionTimeout(Duration min, Duration max) {
@@ -128,7 +134,8 @@ public record NodeConfig(
         max,
         snapshotThreshold,
         segmentSizeBytes,
-        leaseCheckpointInterval);
+        leaseCheckpointInterval,
+        listenMetricsUrls);
   }
 
   public NodeConfig withLeaseCheckpointInterval(Duration interval) {
@@ -146,7 +153,27 @@ public record NodeConfig(
         electionTimeoutMax,
         snapshotThreshold,
         segmentSizeBytes,
-        interval);
+        interval,
+        listenMetricsUrls);
+  }
+
+  public NodeConfig withMetrics(URI url) {
+    return new NodeConfig(
+        name,
+        dataDir,
+        listenClientUrls,
+        advertiseClientUrls,
+        listenPeerUrls,
+        advertisePeerUrls,
+        initialCluster,
+        clusterState,
+        clusterToken,
+        electionTimeoutMin,
+        electionTimeoutMax,
+        snapshotThreshold,
+        segmentSizeBytes,
+        leaseCheckpointInterval,
+        List.of(url));
   }
 
   /** Parses etcd's {@code name1=url1,name2=url2} (one URL per member is used). */

@@ -18,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
  *   --listen-peer-urls http://0.0.0.0:2380 --initial-advertise-peer-urls http://10.0.0.1:2380
  *   --initial-cluster n1=http://10.0.0.1:2380,n2=http://10.0.0.2:2380,n3=http://10.0.0.3:2380
  *   --initial-cluster-state new|existing  [--initial-cluster-token etcd-cluster]
+ *   [--listen-metrics-urls http://0.0.0.0:2381]   (/metrics, /health, /readyz)
  * </pre>
  *
  * On an existing data directory only {@code --data-dir} is needed: the rest is read back from its
@@ -85,7 +86,8 @@ public final class NodeMain {
         NodeConfig.DEFAULT_ELECTION_TIMEOUT_MAX,
         NodeConfig.DEFAULT_SNAPSHOT_THRESHOLD,
         NodeConfig.DEFAULT_SEGMENT_SIZE_BYTES,
-        NodeConfig.DEFAULT_LEASE_CHECKPOINT_INTERVAL);
+        NodeConfig.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
+        urls(flags.get("listen-metrics-urls")));
   }
 
   private static List<URI> urls(String csv) {

@@ -72,6 +72,7 @@ final class StoreStateMachine extends BaseStateMachine {
   private final List<Runnable> leaderListeners = new CopyOnWriteArrayList<>();
   private volatile MvccStore store;
   private volatile QueryHandler queryHandler;
+  private volatile java.util.function.LongConsumer applyTimer = nanos -> {};
 
   StoreStateMachine(StoreConfig storeConfig) {
     this.storeConfig = storeConfig;
@@ -104,6 +105,11 @@ final class StoreStateMachine extends BaseStateMachine {
 
   void onLeaderChange(Runnable r) {
     leaderListeners.add(r);
+  }
+
+  /** Told how long each apply took, in nanoseconds. */
+  void setApplyTimer(java.util.function.LongConsumer timer) {
+    applyTimer = timer;
   }
 
   void setQueryHandler(QueryHandler h) {
@@ -230,6 +236,7 @@ final class StoreStateMachine extends BaseStateMachine {
       Command command =
           CommandCodec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
       Result result = null;
+      long started = System.nanoTime();
       try (ApplyBatch batch = s.newBatch()) {
         try {
           result = batch.apply(command);
@@ -239,6 +246,7 @@ final class StoreStateMachine extends BaseStateMachine {
         }
         batch.commit(new AppliedIndex(term, index));
       }
+      applyTimer.accept(System.nanoTime() - started);
       if (result != null) {
         for (ApplyListener l : listeners) {
           try {

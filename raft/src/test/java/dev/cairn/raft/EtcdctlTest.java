@@ -24,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The real etcdctl (Debian's etcd-client) against a Cairn cluster. Skipped when it is missing. */
 class EtcdctlTest {
-  @RegisterExtension static final CairnClusterExtension CLUSTER = CairnClusterExtension.withNodes(3);
+  @RegisterExtension
+  static final CairnClusterExtension CLUSTER = CairnClusterExtension.withNodes(3);
+
   static final Path ETCDCTL = Path.of("/usr/bin/etcdctl");
 
   @TempDir Path dir;
@@ -88,7 +90,8 @@ class EtcdctlTest {
   @Test
   void watchPrintsEvents() throws Exception {
     List<String> cmd =
-        List.of(ETCDCTL.toString(), "--endpoints=" + endpoints(), "watch", "--prefix", "/ctlwatch/");
+        List.of(
+            ETCDCTL.toString(), "--endpoints=" + endpoints(), "watch", "--prefix", "/ctlwatch/");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try {
       Thread.sleep(1000);
@@ -143,8 +146,7 @@ class EtcdctlTest {
     assertThat(out).contains("Snapshot saved at");
     byte[] b = Files.readAllBytes(file);
     assertThat(b.length % 512).isEqualTo(32);
-    byte[] digest =
-        MessageDigest.getInstance("SHA-256").digest(Arrays.copyOf(b, b.length - 32));
+    byte[] digest = MessageDigest.getInstance("SHA-256").digest(Arrays.copyOf(b, b.length - 32));
     assertThat(Arrays.copyOfRange(b, b.length - 32, b.length)).isEqualTo(digest);
   }
 
@@ -161,7 +163,8 @@ class EtcdctlTest {
     return out;
   }
 
-  static String readUntil(InputStream in, String needle, Duration timeout) throws IOException, InterruptedException {
+  static String readUntil(InputStream in, String needle, Duration timeout)
+      throws IOException, InterruptedException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     long end = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < end) {
