@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "An etcd-compatible store on Raft and RocksDB.",
     subcommands = {
       UpCommand.class,
+      NodeCommand.class,
       DownCommand.class,
       KvCommand.class,
       LeaseCommand.class,
