@@ -154,7 +154,13 @@ public final class CairnNode implements AutoCloseable {
             .maxInboundMessageSize((int) StoreConfig.DEFAULT_MAX_REQUEST_BYTES + (512 << 10))
             .addService(new KvService(this))
             .addService(new WatchService(this))
-            .addService(new LeaseService(this))
+            .addService(
+                LeaseLeases.withLeaseLeases(
+                    new LeaseService(this).bindService(),
+                    () ->
+                        LeaseLeases.encode(
+                            header(store().revision()),
+                            store().leases().stream().map(dev.cairn.store.Lease::id).toList())))
             .addService(cluster = new ClusterService(this))
             .addService(new MaintenanceService(this))
             .build()
