@@ -96,7 +96,9 @@ final class RestoreCommand implements Callable<Integer> {
     SnapshotFile.verify(file);
     String peer = advertisePeerUrls != null ? advertisePeerUrls : members.get(name);
     String clusterToken = token != null ? token : derivedToken(file, initialCluster);
-    Path staging = Files.createTempDirectory(dataDir.toAbsolutePath().getParent(), ".restore-");
+    Path parent = dataDir.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    Path staging = Files.createTempDirectory(parent, ".restore-");
     try {
       SnapshotFile.unpack(file, staging.resolve("store"));
       long revision;
