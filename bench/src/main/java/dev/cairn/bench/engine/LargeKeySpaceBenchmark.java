@@ -1,0 +1,130 @@
+package dev.cairn.bench.engine;
+
+import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The engine with many keys (10 million by default) in a small heap: load them in batches of 1,000,
+ * then read. The heap left after a full GC, beside the disk the store uses, shows that the key
+ * index lives in RocksDB and not on the Java heap. Run it alone, with {@code -Xmx1g}.
+ */
+final class LargeKeySpaceBenchmark {
+  private static final int BATCH = 1000;
+
+  private LargeKeySpaceBenchmark() {}
+
+  static List<ResultRow> run(BenchOptions o) {
+    long n = o.largeKeys();
+    List<ResultRow> rows = new ArrayList<>();
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    try (TempStore t = TempStore.open(o, "large")) {
+      Loader loader = new Loader(t.store, n, BATCH, o.seed());
+      Histogram perBatch = ResultRow.histogram();
+      long step = Math.max(BATCH, n / 10);
+      long[] peakHeap = {0};
+      long wall0 = System.nanoTime();
+      long gc0 = gcMillis();
+      long nanos =
+          loader.load(
+              n,
+              perBatch,
+              (keys, spent) -> {
+                if (keys % step == 0 || keys == n) {
+                  long heap = memory.getHeapMemoryUsage().getUsed();
+                  peakHeap[0] = Math.max(peakHeap[0], heap);
+                  System.err.printf(
+                      Locale.ROOT,
+                      "  loaded %,d keys: %,.0f puts/s applied, %,.0f/s wall, heap %s, disk %s%n",
+                      keys,
+                      keys * 1e9 / spent,
+                      keys * 1e9 / (System.nanoTime() - wall0),
+                      ResultTable.bytes(heap),
+                      ResultTable.bytes(t.store.sizeBytes()));
+                }
+              });
+      long wallNanos = System.nanoTime() - wall0;
+      long gcDuring = gcMillis() - gc0;
+      t.store.flush();
+      long heapAfterGc = heapAfterGc(memory);
+      long disk = t.store.sizeBytes();
+      long rss = rssBytes();
+      long maxHeap = memory.getHeapMemoryUsage().getMax();
+      String label = ResultTable.count(n) + " keys";
+      rows.add(
+          new ResultRow(
+              "load",
+              label + ", batches of " + BATCH + (o.writeAheadLog() ? ", WAL on" : ""),
+              n,
+              "puts",
+              n * 1e9 / nanos,
+              perBatch,
+              String.format(
+                  Locale.ROOT,
+                  "latency of one batch; wall-clock %.0f s (%,.0f puts/s incl. building commands);"
+                      + " GC %,d ms during load",
+                  wallNanos / 1e9,
+                  n * 1e9 / wallNanos,
+                  gcDuring)));
+      rows.add(
+          new ResultRow(
+              "footprint",
+              label + ", -Xmx" + ResultTable.bytes(maxHeap).replace(" ", ""),
+              n,
+              "keys",
+              0,
+              null,
+              String.format(
+                  Locale.ROOT,
+                  "heap used after GC %s (peak sampled during load %s); store.sizeBytes() %s;"
+                      + " process RSS %s",
+                  ResultTable.bytes(heapAfterGc),
+                  ResultTable.bytes(peakHeap[0]),
+                  ResultTable.bytes(disk),
+                  ResultTable.bytes(rss))));
+      rows.add(
+          PointReadBenchmark.run(
+              o, t.store, n, Math.min(o.largeReads() / 5, 200_000), o.largeReads(), label));
+      rows.add(RangeReadBenchmark.run(o, t.store, n, label));
+      long heapAtEnd = heapAfterGc(memory);
+      System.err.println("  heap after GC at the end: " + ResultTable.bytes(heapAtEnd));
+    }
+    return rows;
+  }
+
+  private static long heapAfterGc(MemoryMXBean memory) {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return memory.getHeapMemoryUsage().getUsed();
+  }
+
+  private static long gcMillis() {
+    long sum = 0;
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      sum += Math.max(0, gc.getCollectionTime());
+    }
+    return sum;
+  }
+
+  /** Resident set size of this process (Java heap, RocksDB's memtables and block cache, code). */
+  private static long rssBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // not Linux: no RSS
+    }
+    return -1;
+  }
+}
