@@ -15,15 +15,18 @@ final class BatchPutBenchmark {
       Loader loader = new Loader(t.store, o.warmupPuts() + o.puts(), batchSize, o.seed());
       loader.load(o.warmupPuts(), null, null);
       Histogram perBatch = ResultRow.histogram();
-      long nanos = loader.load(o.puts(), perBatch, null);
+      Loader.Spent spent = loader.load(o.puts(), perBatch, null);
       return new ResultRow(
           "applied puts",
           "batches of " + batchSize + (o.writeAheadLog() ? ", WAL on" : ""),
           o.puts(),
           "puts",
-          o.puts() * 1e9 / nanos,
+          o.puts() * 1e9 / spent.nanos(),
           perBatch,
-          "latency of one batch (apply + commit)");
+          String.format(
+              java.util.Locale.ROOT,
+              "latency of one batch (apply + commit); applying thread's CPU %.2f µs/put",
+              spent.cpuNanos() / 1e3 / o.puts()));
     }
   }
 }

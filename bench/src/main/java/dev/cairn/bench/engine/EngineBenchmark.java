@@ -65,12 +65,22 @@ public final class EngineBenchmark {
       step("large key space: " + ResultTable.count(o.largeKeys()) + " keys");
       LargeKeySpaceBenchmark.run(o).forEach(table::add);
     }
-    System.out.println();
+    System.out.printf(
+        Locale.ROOT,
+        "%nload average at the end: %.2f on %d cpus (other processes' work slows wall-clock"
+            + " numbers; CPU-per-operation notes are not affected)%n%n",
+        CpuClock.loadAverage(),
+        Runtime.getRuntime().availableProcessors());
     table.print(System.out, o.markdown());
   }
 
   private static void step(String what) {
-    System.err.printf(Locale.ROOT, "[%tT] %s%n", System.currentTimeMillis(), what);
+    System.err.printf(
+        Locale.ROOT,
+        "[%tT] %s (load average %.2f)%n",
+        System.currentTimeMillis(),
+        what,
+        CpuClock.loadAverage());
   }
 
   private static String environment() {
@@ -78,13 +88,15 @@ public final class EngineBenchmark {
     List<String> jvmArgs = ManagementFactory.getRuntimeMXBean().getInputArguments();
     return String.format(
         Locale.ROOT,
-        "Cairn engine benchmark: %d cpus, max heap %s, Java %s (%s), %s %s, args %s",
+        "Cairn engine benchmark: %d cpus, max heap %s, Java %s (%s), %s %s, args %s,"
+            + " load average %.2f",
         rt.availableProcessors(),
         ResultTable.bytes(rt.maxMemory()),
         System.getProperty("java.version"),
         System.getProperty("java.vm.name"),
         System.getProperty("os.name"),
         System.getProperty("os.version"),
-        jvmArgs);
+        jvmArgs,
+        CpuClock.loadAverage());
   }
 }

@@ -42,6 +42,7 @@ final class Loader {
       for (int i = 0; i < n; i++) {
         commands.add(Command.Put.of(BenchKeys.key(order.at(next + i)), values.next()));
       }
+      long c0 = CpuClock.thread();
       long t0 = System.nanoTime();
       try (ApplyBatch batch = store.newBatch()) {
         for (Command c : commands) {
@@ -50,6 +51,7 @@ final class Loader {
         batch.commit(new AppliedIndex(1, ++logIndex));
       }
       long t = System.nanoTime() - t0;
+      cpu += CpuClock.thread() - c0;
       spent += t;
       next += n;
       if (batchNanos != null) {
@@ -59,7 +61,7 @@ final class Loader {
         progress.loaded(next, spent);
       }
     }
-    return spent;
+    return new Spent(spent, cpu);
   }
 
   /** Called after each batch with the keys written so far and the time spent writing them. */

@@ -18,7 +18,9 @@ final class RangeReadBenchmark {
     int size = o.rangeSize();
     read(store, keys, size, o.warmupRanges(), random, null);
     Histogram latency = ResultRow.histogram();
+    long cpu0 = CpuClock.thread();
     long nanos = read(store, keys, size, o.ranges(), random, latency);
+    long cpu = CpuClock.thread() - cpu0;
     return new ResultRow(
         "range read",
         ResultTable.count(size) + " keys, " + setup,
@@ -28,7 +30,9 @@ final class RangeReadBenchmark {
         latency,
         "latency per range; "
             + ResultTable.count(Math.round(o.ranges() * size * 1e9 / nanos))
-            + " keys/s");
+            + " keys/s; reader's CPU "
+            + ResultTable.duration(cpu / o.ranges())
+            + "/range");
   }
 
   private static long read(
