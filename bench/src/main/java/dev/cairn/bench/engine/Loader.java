@@ -30,11 +30,17 @@ final class Loader {
   }
 
   /**
-   * Writes the next {@code count} keys of the load order; returns the nanoseconds spent applying.
+   * Time spent applying and committing: wall-clock, and CPU of the applying thread (which, unlike
+   * wall-clock, does not grow when other processes take the cores; RocksDB's flushes and
+   * compactions run on their own threads and are not in it).
    */
-  long load(long count, Histogram batchNanos, Progress progress) {
+  record Spent(long nanos, long cpuNanos) {}
+
+  /** Writes the next {@code count} keys of the load order. */
+  Spent load(long count, Histogram batchNanos, Progress progress) {
     List<Command> commands = new ArrayList<>(batchSize);
     long spent = 0;
+    long cpu = 0;
     long end = next + count;
     while (next < end) {
       int n = (int) Math.min(batchSize, end - next);
