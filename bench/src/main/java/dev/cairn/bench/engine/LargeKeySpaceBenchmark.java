@@ -36,7 +36,7 @@ final class LargeKeySpaceBenchmark {
           loader.load(
               n,
               perBatch,
-              (keys, spent) -> {
+              (keys, applying) -> {
                 if (keys % step == 0 || keys == n) {
                   long heap = memory.getHeapMemoryUsage().getUsed();
                   peakHeap[0] = Math.max(peakHeap[0], heap);
@@ -44,7 +44,7 @@ final class LargeKeySpaceBenchmark {
                       Locale.ROOT,
                       "  loaded %,d keys: %,.0f puts/s applied, %,.0f/s wall, heap %s, disk %s%n",
                       keys,
-                      keys * 1e9 / spent,
+                      keys * 1e9 / applying,
                       keys * 1e9 / (System.nanoTime() - wall0),
                       ResultTable.bytes(heap),
                       ResultTable.bytes(t.store.sizeBytes()));
