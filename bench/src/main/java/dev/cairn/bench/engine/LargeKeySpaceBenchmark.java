@@ -30,24 +30,35 @@ final class LargeKeySpaceBenchmark {
       Histogram perBatch = ResultRow.histogram();
       long step = Math.max(BATCH, n / 10);
       long[] peakHeap = {0};
+      long[] last =
+          new long[4]; // keys, applying nanos, applying CPU, wall nanos at the last report
       long wall0 = System.nanoTime();
       long gc0 = gcMillis();
       Loader.Spent spent =
           loader.load(
               n,
               perBatch,
-              (keys, applying) -> {
+              (keys, applying, cpu) -> {
                 if (keys % step == 0 || keys == n) {
+                  long wall = System.nanoTime() - wall0;
                   long heap = memory.getHeapMemoryUsage().getUsed();
                   peakHeap[0] = Math.max(peakHeap[0], heap);
+                  long k = keys - last[0];
                   System.err.printf(
                       Locale.ROOT,
-                      "  loaded %,d keys: %,.0f puts/s applied, %,.0f/s wall, heap %s, disk %s%n",
+                      "  %,d keys: last %,d at %,.0f puts/s applied (%.2f µs CPU/put), %,.0f/s"
+                          + " wall; heap %s, disk %s%n",
                       keys,
-                      keys * 1e9 / applying,
-                      keys * 1e9 / (System.nanoTime() - wall0),
+                      k,
+                      k * 1e9 / (applying - last[1]),
+                      (cpu - last[2]) / 1e3 / k,
+                      k * 1e9 / (wall - last[3]),
                       ResultTable.bytes(heap),
                       ResultTable.bytes(t.store.sizeBytes()));
+                  last[0] = keys;
+                  last[1] = applying;
+                  last[2] = cpu;
+                  last[3] = wall;
                 }
               });
       long wallNanos = System.nanoTime() - wall0;

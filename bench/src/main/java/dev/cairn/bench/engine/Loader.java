@@ -64,7 +64,7 @@ final class Loader {
         batchNanos.recordValue(t);
       }
       if (progress != null) {
-        progress.loaded(next, spent);
+        progress.loaded(next, spent, cpu);
       }
     }
     return new Spent(spent, cpu);
@@ -72,6 +72,6 @@ final class Loader {
 
   /** Called after each batch with the keys written so far and the time spent writing them. */
   interface Progress {
-    void loaded(long keys, long nanos);
+    void loaded(long keys, long nanos, long cpuNanos);
   }
 }
