@@ -89,7 +89,7 @@ final class LargeKeySpaceBenchmark {
       rows.add(
           new ResultRow(
               "footprint",
-              label + ", -Xmx" + ResultTable.bytes(maxHeap).replace(" ", ""),
+              label + ", max heap " + ResultTable.bytes(maxHeap),
               n,
               "keys",
               0,
