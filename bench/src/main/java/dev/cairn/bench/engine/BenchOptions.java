@@ -25,6 +25,8 @@ record BenchOptions(
     int rounds,
     int warmupRounds,
     int burst,
+    List<Integer> idleWatchers,
+    long matchingPuts,
     long largeKeys,
     long largeReads,
     long seed,
@@ -51,6 +53,8 @@ record BenchOptions(
         --rounds N         measured single-put fan-out rounds               (default 200)
         --warmup-rounds N  unmeasured rounds                                (default 20)
         --burst N          revisions written back to back in the burst run  (default 100)
+        --idle-watchers L  counts of idle prefix watchers while putting    (default 1000,10000)
+        --idle-puts N      measured puts per idle-watcher count             (default 100k)
         --large-keys N     keys loaded by the large workload (run it alone, -Xmx1g) (default 10M)
         --large-reads N    measured point reads on the large store          (default 1M)
         --seed N           seed of every random choice                      (default 42)
@@ -75,6 +79,8 @@ record BenchOptions(
         200,
         20,
         100,
+        List.of(1000, 10_000),
+        100_000,
         10_000_000,
         1_000_000,
         42,
@@ -99,6 +105,8 @@ record BenchOptions(
     int rounds = o.rounds;
     int warmupRounds = o.warmupRounds;
     int burst = o.burst;
+    List<Integer> idleWatchers = o.idleWatchers;
+    long matchingPuts = o.matchingPuts;
     long largeKeys = o.largeKeys;
     long largeReads = o.largeReads;
     long seed = o.seed;
@@ -144,6 +152,13 @@ record BenchOptions(
             case "--rounds" -> rounds = (int) size(v);
             case "--warmup-rounds" -> warmupRounds = (int) size(v);
             case "--burst" -> burst = (int) size(v);
+            case "--idle-watchers" -> {
+              idleWatchers = new ArrayList<>();
+              for (String b : v.split(",")) {
+                idleWatchers.add((int) size(b));
+              }
+            }
+            case "--idle-puts" -> matchingPuts = size(v);
             case "--large-keys" -> largeKeys = size(v);
             case "--large-reads" -> largeReads = size(v);
             case "--seed" -> seed = Long.parseLong(v);
@@ -171,6 +186,8 @@ record BenchOptions(
         rounds,
         warmupRounds,
         burst,
+        List.copyOf(idleWatchers),
+        matchingPuts,
         largeKeys,
         largeReads,
         seed,

@@ -60,6 +60,10 @@ public final class EngineBenchmark {
     if (o.workloads().contains("watch")) {
       step("watch fan-out to " + ResultTable.count(o.watchers()) + " watchers");
       WatchFanOutBenchmark.run(o).forEach(table::add);
+      for (int n : o.idleWatchers()) {
+        step("applied puts with " + ResultTable.count(n) + " idle prefix watchers");
+        table.add(WatchMatchingBenchmark.run(o, n));
+      }
     }
     if (o.workloads().contains("large")) {
       step("large key space: " + ResultTable.count(o.largeKeys()) + " keys");
