@@ -31,6 +31,7 @@ record BenchOptions(
     long largeReads,
     long seed,
     Path dir,
+    long blockCacheBytes,
     boolean writeAheadLog,
     boolean markdown) {
 
@@ -59,6 +60,7 @@ record BenchOptions(
         --large-reads N    measured point reads on the large store          (default 1M)
         --seed N           seed of every random choice                      (default 42)
         --dir PATH         parent of the temporary store directories        (default java.io.tmpdir)
+        --block-cache MB   RocksDB block cache, off the Java heap            (default: the engine's, 128)
         --wal              keep RocksDB's WAL on (the engine's default is off: under Raft the log is the WAL)
         --markdown         print the result table as markdown
       """;
@@ -85,6 +87,7 @@ record BenchOptions(
         1_000_000,
         42,
         Path.of(System.getProperty("java.io.tmpdir")),
+        0,
         false,
         false);
   }
@@ -111,6 +114,7 @@ record BenchOptions(
     long largeReads = o.largeReads;
     long seed = o.seed;
     Path dir = o.dir;
+    long blockCache = o.blockCacheBytes;
     boolean wal = o.writeAheadLog;
     boolean markdown = o.markdown;
     for (int i = 0; i < args.length; i++) {
@@ -163,6 +167,7 @@ record BenchOptions(
             case "--large-reads" -> largeReads = size(v);
             case "--seed" -> seed = Long.parseLong(v);
             case "--dir" -> dir = Path.of(v);
+            case "--block-cache" -> blockCache = size(v) << 20;
             default -> throw new IllegalArgumentException("unknown option " + a);
           }
         }
@@ -192,6 +197,7 @@ record BenchOptions(
         largeReads,
         seed,
         dir,
+        blockCache,
         wal,
         markdown);
   }

@@ -73,7 +73,13 @@ final class LargeKeySpaceBenchmark {
       rows.add(
           new ResultRow(
               "load",
-              label + ", batches of " + BATCH + (o.writeAheadLog() ? ", WAL on" : ""),
+              label
+                  + ", batches of "
+                  + BATCH
+                  + (o.writeAheadLog() ? ", WAL on" : "")
+                  + (o.blockCacheBytes() > 0
+                      ? ", block cache " + ResultTable.bytes(o.blockCacheBytes())
+                      : ""),
               n,
               "puts",
               n * 1e9 / nanos,

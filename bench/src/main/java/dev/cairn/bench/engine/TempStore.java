@@ -37,6 +37,9 @@ final class TempStore implements AutoCloseable {
       Path dir = Files.createTempDirectory(options.dir(), "cairn-bench-" + name + "-");
       LIVE.add(dir);
       StoreConfig config = StoreConfig.defaults(dir).withWriteAheadLog(options.writeAheadLog());
+      if (options.blockCacheBytes() > 0) {
+        config = config.withMemory(options.blockCacheBytes(), config.writeBufferBytes());
+      }
       return new TempStore(dir, MvccStore.open(config));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
