@@ -40,7 +40,8 @@ record BenchOptions(
   static final String USAGE =
       """
       usage: EngineBenchmark [options]
-        --workloads LIST   comma-separated of put,read,range,watch,large   (default put,read,range,watch)
+        --workloads LIST   comma-separated of put,read,range,watch,large   (default put,read,range,watch;
+                           watch includes the idle-watcher runs; run large alone)
         --batch LIST       batch sizes for the put workload                 (default 100,1000)
         --puts N           measured puts per batch size                     (default 1M)
         --warmup-puts N    unmeasured puts before them                      (default 200k)
