@@ -74,6 +74,15 @@ public interface MvccStore extends AutoCloseable {
   /** Bytes the engine uses on disk (SST files and logs). */
   long sizeBytes();
 
+  /**
+   * Prepares a store restored from a snapshot to seed a new cluster: forgets the old log position
+   * (the new cluster's log starts empty), moves the revision forward by {@code bumpRevision} so
+   * that revisions clients saw before never repeat, and with {@code markCompacted} compacts at the
+   * new revision so that watchers resuming from old revisions are told to start over (etcd's {@code
+   * snapshot restore --bump-revision --mark-compacted}).
+   */
+  void prepareRestore(long bumpRevision, boolean markCompacted);
+
   /** Compacts RocksDB's files, reclaiming the space of removed versions (etcd's Defragment). */
   void defragment();
 

@@ -203,7 +203,18 @@ final class RocksApplyBatch implements ApplyBatch {
         new Event(Event.Type.DELETE, new KeyValue(prev.key(), 0, cmdMain, 0, null, 0), prev));
   }
 
+  /**
+   * Runs a transaction the way etcd does: first every compare on the path to be taken, nested ones
+   * included, is evaluated against the state before the transaction; then the chosen operations run
+   * in order, each seeing the ones before it.
+   */
   private Result.Txn txn(Command.Txn t) throws RocksDBException {
+    java.util.ArrayDeque<Boolean> path = new java.util.ArrayDeque<>();
+    choosePath(t, path);
+    return txn(t, path);
+  }
+
+  private void choosePath(Command.Txn t, java.util.ArrayDeque<Boolean> path) {
     boolean ok = true;
     for (Compare c : t.compare()) {
       if (!holds(c)) {
@@ -211,6 +222,17 @@ final class RocksApplyBatch implements ApplyBatch {
         break;
       }
     }
+    path.add(ok);
+    for (RequestOp op : ok ? t.success() : t.failure()) {
+      if (op instanceof Command.Txn nested) {
+        choosePath(nested, path);
+      }
+    }
+  }
+
+  private Result.Txn txn(Command.Txn t, java.util.ArrayDeque<Boolean> path)
+      throws RocksDBException {
+    boolean ok = path.poll();
     List<Result> results = new ArrayList<>();
     for (RequestOp op : ok ? t.success() : t.failure()) {
       if (op instanceof RangeRequest r) {
@@ -220,7 +242,7 @@ final class RocksApplyBatch implements ApplyBatch {
       } else if (op instanceof Command.DeleteRange d) {
         results.add(delete(d));
       } else {
-        results.add(txn((Command.Txn) op));
+        results.add(txn((Command.Txn) op, path));
       }
     }
     return new Result.Txn(revision, ok, results);
@@ -239,10 +261,15 @@ final class RocksApplyBatch implements ApplyBatch {
     return true;
   }
 
+  /**
+   * A read inside a transaction sees the transaction's earlier writes; an explicit revision is
+   * checked against the revision before the transaction, as etcd checks it.
+   */
   private Result.Range rangeInTxn(RangeRequest r) {
     checkKey(r.key());
     long current = readRevision();
-    long rev = RocksMvccStore.resolve(r.revision(), current, compactRevision);
+    RocksMvccStore.resolve(r.revision(), cmdMain - 1, compactRevision);
+    long rev = r.revision() <= 0 ? current : r.revision();
     Result.Range range = view.range(r, rev);
     return new Result.Range(current, range.kvs(), range.more(), range.count());
   }
@@ -474,6 +501,9 @@ final class RocksApplyBatch implements ApplyBatch {
 
     @Override
     public void scan(byte[] key, byte[] rangeEnd, long rev, Predicate<KeyValue> visitor) {
+      if (!Keys.isOpenEnded(rangeEnd) && Keys.compare(key, rangeEnd) >= 0) {
+        return; // [key, end) with end ≤ key is empty; TreeMap.subMap would throw
+      }
       NavigableMap<byte[], List<Written>> mine =
           Keys.isOpenEnded(rangeEnd)
               ? overlay.tailMap(key, true)

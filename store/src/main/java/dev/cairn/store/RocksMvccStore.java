@@ -402,6 +402,28 @@ final class RocksMvccStore implements MvccStore {
   }
 
   @Override
+  public void prepareRestore(long bumpRevision, boolean markCompacted) {
+    if (bumpRevision < 0) {
+      throw new IllegalArgumentException("bump must not be negative: " + bumpRevision);
+    }
+    writer.lock();
+    try (WriteBatch wb = new WriteBatch()) {
+      long newRevision = revision + bumpRevision;
+      long newCompact = markCompacted ? newRevision : compactRevision;
+      wb.put(meta, Layout.META_REVISION, Layout.longBytes(newRevision));
+      wb.put(meta, Layout.META_COMPACT, Layout.longBytes(newCompact));
+      wb.delete(meta, Layout.META_APPLIED);
+      write(wb);
+      flush();
+      publish(newRevision, AppliedIndex.NONE, newCompact, leaseSeq, Map.of(), List.of());
+    } catch (RocksDBException e) {
+      throw new StorageException("restore preparation failed: " + e.getMessage(), e);
+    } finally {
+      writer.unlock();
+    }
+  }
+
+  @Override
   public void defragment() {
     try {
       for (ColumnFamilyHandle h : handles) {

@@ -51,6 +51,13 @@ final class Validation {
         } else if (op instanceof Command.Put p) {
           key = p.key();
           bytes += p.key().length + p.value().length + 16;
+          // etcd checks these for every op of both branches, taken or not (checkPutRequest)
+          if (p.ignoreValue() && p.value().length > 0) {
+            throw new StoreException(StoreError.VALUE_PROVIDED);
+          }
+          if (p.ignoreLease() && p.lease() != 0) {
+            throw new StoreException(StoreError.LEASE_PROVIDED);
+          }
         } else {
           Command.DeleteRange d = (Command.DeleteRange) op;
           key = d.key();

@@ -93,7 +93,7 @@ final class WatchHub implements AutoCloseable {
           if (!w.offer(m.getValue())) {
             unregister(w);
             w.synced = false;
-            w.next = notified + 1;
+            w.next = Math.max(notified + 1, w.minRevision);
           }
           schedule(w);
         }
@@ -171,15 +171,34 @@ final class WatchHub implements AutoCloseable {
         return;
       }
       batch = w.drain();
+      w.inFlight = !batch.isEmpty();
     }
-    if (!batch.isEmpty() && !w.listener.onEvents(batch)) {
+    if (!batch.isEmpty()) {
+      boolean more = w.listener.onEvents(batch);
       synchronized (w) {
-        w.paused = true;
+        w.inFlight = false;
+        if (!more && !w.resumedInFlight) {
+          w.paused = true;
+          return;
+        }
+        w.resumedInFlight = false;
       }
-      return;
     }
     if (!w.synced) {
       catchUp(w);
+      return;
+    }
+    long progress = -1;
+    synchronized (lock) {
+      synchronized (w) {
+        if (w.progressRequested && w.synced && w.pending.isEmpty()) {
+          w.progressRequested = false;
+          progress = notified;
+        }
+      }
+    }
+    if (progress >= 0) {
+      w.listener.onProgress(progress);
     }
   }
 
@@ -192,8 +211,11 @@ final class WatchHub implements AutoCloseable {
           w.synced = true;
           register(w);
         }
-        return;
       }
+    }
+    if (w.synced) {
+      schedule(w); // once more as a synced watcher, so a pending progress request is answered
+      return;
     }
     Chunk chunk = store.history(w.request, w.next, to, queueLimit);
     long compacted = store.compactRevision();
@@ -235,6 +257,12 @@ final class WatchHub implements AutoCloseable {
     volatile long compactedAt;
     boolean scheduled;
     boolean paused;
+
+    /** A delivery is with the listener: a resume() meanwhile must not be lost. */
+    boolean inFlight;
+
+    boolean resumedInFlight;
+    boolean progressRequested;
     volatile boolean closed;
 
     W(WatchRequest request, WatchListener listener) {
@@ -281,9 +309,19 @@ final class WatchHub implements AutoCloseable {
     }
 
     @Override
+    public void requestProgress() {
+      synchronized (this) {
+        progressRequested = true;
+      }
+      schedule(this);
+    }
+
+    @Override
     public void resume() {
       synchronized (this) {
         if (!paused) {
+          // the listener may have said "full" and be resumed before the hub saw its answer
+          resumedInFlight = inFlight;
           return;
         }
         paused = false;

@@ -16,6 +16,12 @@ public interface WatchListener {
    */
   boolean onEvents(List<Event> events);
 
+  /**
+   * Answers {@link Watcher#requestProgress()}: every event of this watcher at or below {@code
+   * revision} has been passed to {@link #onEvents} already. Delivered in order with the events.
+   */
+  default void onProgress(long revision) {}
+
   /** The revisions this watcher needs were compacted away; the watcher is closed. */
   void onCompacted(long compactRevision);
 }

@@ -1,0 +1,315 @@
+package dev.cairn.raft;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.etcd.jetcd.api.ClusterGrpc;
+import io.etcd.jetcd.api.Member;
+import io.etcd.jetcd.api.MemberAddRequest;
+import io.etcd.jetcd.api.MemberAddResponse;
+import io.etcd.jetcd.api.MemberListRequest;
+import io.etcd.jetcd.api.MemberListResponse;
+import io.etcd.jetcd.api.MemberPromoteRequest;
+import io.etcd.jetcd.api.MemberPromoteResponse;
+import io.etcd.jetcd.api.MemberRemoveRequest;
+import io.etcd.jetcd.api.MemberRemoveResponse;
+import io.etcd.jetcd.api.MemberUpdateRequest;
+import io.etcd.jetcd.api.MemberUpdateResponse;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * etcd's Cluster service over the Raft configuration: voters are etcd members, Ratis listeners are
+ * etcd learners. Each member knows its own name and client URLs; the others are asked for theirs
+ * (and remembered), since Ratis's configuration holds only ids and peer addresses.
+ *
+ * <p>MemberAdd answers at once, as etcd does, and keeps proposing the new configuration in the
+ * background: Ratis commits it only once the new member runs and has caught up.
+ */
+final class ClusterService extends ClusterGrpc.ClusterImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterService.class);
+  private static final long ADD_RETRY_MILLIS = TimeUnit.MINUTES.toMillis(5);
+
+  private final CairnNode node;
+  private final Map<RaftPeerId, Member> known = new ConcurrentHashMap<>();
+  private final Map<RaftPeerId, RaftPeer> pendingAdds = new ConcurrentHashMap<>();
+  private final ExecutorService admin =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "cairn-membership");
+            t.setDaemon(true);
+            return t;
+          });
+
+  ClusterService(CairnNode node) {
+    this.node = node;
+  }
+
+  void close() {
+    admin.shutdownNow();
+  }
+
+  @Override
+  public void memberList(MemberListRequest request, StreamObserver<MemberListResponse> out) {
+    try {
+      KvService.respond(
+          out,
+          MemberListResponse.newBuilder()
+              .setHeader(node.header(node.store().revision()))
+              .addAllMembers(members())
+              .build());
+    } catch (Exception e) {
+      out.onError(EtcdErrors.toStatus(e));
+    }
+  }
+
+  private List<Member> members() throws Exception {
+    RaftConfiguration conf = node.division().getRaftConf();
+    List<CompletableFuture<Member>> futures = new ArrayList<>();
+    List<RaftPeerId> seen = new ArrayList<>();
+    for (RaftPeer p : conf.getCurrentPeers()) {
+      futures.add(member(p, false));
+      seen.add(p.getId());
+    }
+    for (RaftPeer p : conf.getCurrentPeers(RaftPeerRole.LISTENER)) {
+      futures.add(member(p, true));
+      seen.add(p.getId());
+    }
+    for (RaftPeer p : pendingAdds.values()) {
+      if (!seen.contains(p.getId())) {
+        futures.add(member(p, p.getStartupRole() == RaftPeerRole.LISTENER));
+      }
+    }
+    List<Member> members = new ArrayList<>();
+    for (CompletableFuture<Member> f : futures) {
+      members.add(f.get(3, TimeUnit.SECONDS));
+    }
+    return members;
+  }
+
+  private CompletableFuture<Member> member(RaftPeer p, boolean learner) {
+    RaftPeerId id = p.getId();
+    Member fallback =
+        Member.newBuilder()
+            .setID(CairnNode.memberId(id))
+            .setName(node.knownName(id))
+            .addPeerURLs("http://" + p.getAddress())
+            .build();
+    CompletableFuture<Member> f;
+    if (id.equals(node.peerId())) {
+      f = CompletableFuture.completedFuture(node.selfMember());
+    } else if (known.containsKey(id)) {
+      f = CompletableFuture.completedFuture(known.get(id));
+    } else if (pendingAdds.containsKey(id)) {
+      f = CompletableFuture.completedFuture(fallback);
+    } else {
+      f =
+          node.askMember(id, Query.member())
+              .orTimeout(1, TimeUnit.SECONDS)
+              .thenApply(
+                  b -> {
+                    try {
+                      Member m = Member.parseFrom(CommandCodec.replyBody(b));
+                      known.put(id, m);
+                      return m;
+                    } catch (InvalidProtocolBufferException e) {
+                      throw new IllegalStateException(e);
+                    }
+                  })
+              .exceptionally(
+                  t -> {
+                    LOG.debug("{}: member {} did not answer: {}", node.name(), id, t.toString());
+                    return fallback;
+                  });
+    }
+    return f.thenApply(m -> m.toBuilder().setIsLearner(learner).build());
+  }
+
+  @Override
+  public void memberAdd(MemberAddRequest request, StreamObserver<MemberAddResponse> out) {
+    try {
+      if (request.getPeerURLsCount() == 0) {
+        throw Status.INVALID_ARGUMENT
+            .withDescription("etcdserver: member peer urls not provided")
+            .asRuntimeException();
+      }
+      URI url = URI.create(request.getPeerURLs(0));
+      RaftPeer peer = CairnNode.peer(url, request.getIsLearner());
+      if (node.division()
+                  .getRaftConf()
+                  .getPeer(peer.getId(), RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER)
+              != null
+          || pendingAdds.containsKey(peer.getId())) {
+        throw Status.FAILED_PRECONDITION
+            .withDescription("etcdserver: Peer URLs already exists")
+            .asRuntimeException();
+      }
+      pendingAdds.put(peer.getId(), peer);
+      CompletableFuture<Void> added =
+          CompletableFuture.runAsync(() -> addUntilCommitted(peer), admin);
+      try {
+        added.get(2, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // the new member has not started yet: etcd answers now as well
+      }
+      Member m =
+          Member.newBuilder()
+              .setID(CairnNode.memberId(peer.getId()))
+              .addAllPeerURLs(request.getPeerURLsList())
+              .setIsLearner(request.getIsLearner())
+              .build();
+      KvService.respond(
+          out,
+          MemberAddResponse.newBuilder()
+              .setHeader(node.header(node.store().revision()))
+              .setMember(m)
+              .addAllMembers(members())
+              .build());
+    } catch (Exception e) {
+      out.onError(EtcdErrors.toStatus(e));
+    }
+  }
+
+  private void addUntilCommitted(RaftPeer peer) {
+    long end = System.currentTimeMillis() + ADD_RETRY_MILLIS;
+    try {
+      while (System.currentTimeMillis() < end && pendingAdds.containsKey(peer.getId())) {
+        RaftConfiguration conf = node.division().getRaftConf();
+        if (conf.getPeer(peer.getId(), RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER) != null) {
+          return;
+        }
+        List<RaftPeer> voters = new ArrayList<>(conf.getCurrentPeers());
+        List<RaftPeer> listeners = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.LISTENER));
+        (peer.getStartupRole() == RaftPeerRole.LISTENER ? listeners : voters).add(peer);
+        try {
+          if (setConfiguration(voters, listeners).isSuccess()) {
+            LOG.info("{}: member {} added", node.name(), peer);
+            return;
+          }
+        } catch (Exception e) {
+          LOG.debug("adding {} failed, retrying", peer, e);
+        }
+        Thread.sleep(500);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      pendingAdds.remove(peer.getId());
+    }
+  }
+
+  private RaftClientReply setConfiguration(List<RaftPeer> voters, List<RaftPeer> listeners)
+      throws Exception {
+    try (RaftClient c = node.adminClient()) {
+      return c.admin().setConfiguration(voters, listeners);
+    }
+  }
+
+  /** Replaces the configuration with one changed by {@code change}; fails with etcd's error. */
+  private void reconfigure(long memberId, Change change) throws Exception {
+    RaftPeerId id = CairnNode.peerId(memberId);
+    RaftConfiguration conf = node.division().getRaftConf();
+    List<RaftPeer> voters = new ArrayList<>(conf.getCurrentPeers());
+    List<RaftPeer> listeners = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.LISTENER));
+    RaftPeer peer = conf.getPeer(id, RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER);
+    if (peer == null) {
+      if (pendingAdds.remove(id) != null) {
+        return; // never joined: forgetting it is enough
+      }
+      throw Status.NOT_FOUND.withDescription("etcdserver: member not found").asRuntimeException();
+    }
+    boolean learner = listeners.stream().anyMatch(p -> p.getId().equals(id));
+    voters.removeIf(p -> p.getId().equals(id));
+    listeners.removeIf(p -> p.getId().equals(id));
+    change.apply(peer, learner, voters, listeners);
+    RaftClientReply reply = setConfiguration(voters, listeners);
+    if (!reply.isSuccess()) {
+      throw reply.getException();
+    }
+    known.remove(id);
+  }
+
+  interface Change {
+    void apply(RaftPeer peer, boolean learner, List<RaftPeer> voters, List<RaftPeer> listeners);
+  }
+
+  @Override
+  public void memberRemove(MemberRemoveRequest request, StreamObserver<MemberRemoveResponse> out) {
+    try {
+      reconfigure(request.getID(), (p, learner, voters, listeners) -> {});
+      KvService.respond(
+          out,
+          MemberRemoveResponse.newBuilder()
+              .setHeader(node.header(node.store().revision()))
+              .addAllMembers(members())
+              .build());
+    } catch (Exception e) {
+      out.onError(EtcdErrors.toStatus(e));
+    }
+  }
+
+  @Override
+  public void memberPromote(
+      MemberPromoteRequest request, StreamObserver<MemberPromoteResponse> out) {
+    try {
+      reconfigure(
+          request.getID(),
+          (p, learner, voters, listeners) -> {
+            if (!learner) {
+              throw Status.FAILED_PRECONDITION
+                  .withDescription("etcdserver: can only promote a learner member")
+                  .asRuntimeException();
+            }
+            voters.add(RaftPeer.newBuilder(p).setStartupRole(RaftPeerRole.FOLLOWER).build());
+          });
+      KvService.respond(
+          out,
+          MemberPromoteResponse.newBuilder()
+              .setHeader(node.header(node.store().revision()))
+              .addAllMembers(members())
+              .build());
+    } catch (Exception e) {
+      out.onError(EtcdErrors.toStatus(e));
+    }
+  }
+
+  @Override
+  public void memberUpdate(MemberUpdateRequest request, StreamObserver<MemberUpdateResponse> out) {
+    try {
+      if (request.getPeerURLsCount() == 0) {
+        throw Status.INVALID_ARGUMENT
+            .withDescription("etcdserver: member peer urls not provided")
+            .asRuntimeException();
+      }
+      URI url = URI.create(request.getPeerURLs(0));
+      reconfigure(
+          request.getID(),
+          (p, learner, voters, listeners) ->
+              (learner ? listeners : voters)
+                  .add(RaftPeer.newBuilder(p).setAddress(NodeConfig.hostPort(url)).build()));
+      KvService.respond(
+          out,
+          MemberUpdateResponse.newBuilder()
+              .setHeader(node.header(node.store().revision()))
+              .addAllMembers(members())
+              .build());
+    } catch (Exception e) {
+      out.onError(EtcdErrors.toStatus(e));
+    }
+  }
+}

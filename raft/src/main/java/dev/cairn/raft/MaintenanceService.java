@@ -1,0 +1,250 @@
+package dev.cairn.raft;
+
+import com.google.protobuf.ByteString;
+import dev.cairn.store.Checkpoint;
+import dev.cairn.store.KvHash;
+import dev.cairn.store.MvccStore;
+import io.etcd.jetcd.api.AlarmRequest;
+import io.etcd.jetcd.api.AlarmResponse;
+import io.etcd.jetcd.api.DefragmentRequest;
+import io.etcd.jetcd.api.DefragmentResponse;
+import io.etcd.jetcd.api.HashKVRequest;
+import io.etcd.jetcd.api.HashKVResponse;
+import io.etcd.jetcd.api.HashRequest;
+import io.etcd.jetcd.api.HashResponse;
+import io.etcd.jetcd.api.MaintenanceGrpc;
+import io.etcd.jetcd.api.MoveLeaderRequest;
+import io.etcd.jetcd.api.MoveLeaderResponse;
+import io.etcd.jetcd.api.ResponseHeader;
+import io.etcd.jetcd.api.SnapshotRequest;
+import io.etcd.jetcd.api.SnapshotResponse;
+import io.etcd.jetcd.api.StatusRequest;
+import io.etcd.jetcd.api.StatusResponse;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+
+/** etcd's Maintenance service. */
+final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
+  private final CairnNode node;
+
+  MaintenanceService(CairnNode node) {
+    this.node = node;
+  }
+
+  @Override
+  public void status(StatusRequest request, StreamObserver<StatusResponse> out) {
+    try {
+      RaftServer.Division d = node.division();
+      MvccStore store = node.store();
+      RaftPeerId leader = d.getInfo().getLeaderId();
+      long size = store.sizeBytes();
+      StatusResponse r =
+          StatusResponse.newBuilder()
+              .setHeader(node.header(store.revision()))
+              .setVersion(CairnNode.VERSION)
+              .setDbSize(size)
+              .setDbSizeInUse(size)
+              .setLeader(leader == null ? 0 : CairnNode.memberId(leader))
+              .setRaftIndex(d.getRaftLog().getLastCommittedIndex())
+              .setRaftTerm(d.getInfo().getCurrentTerm())
+              .setRaftAppliedIndex(d.getInfo().getLastAppliedIndex())
+              .setIsLearner(
+                  d.getInfo().getCurrentRole()
+                      == org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER)
+              .build();
+      KvService.respond(out, r);
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+    }
+  }
+
+  @Override
+  public void hash(HashRequest request, StreamObserver<HashResponse> out) {
+    try {
+      KvHash h = node.store().hash(0);
+      KvService.respond(
+          out,
+          HashResponse.newBuilder()
+              .setHeader(node.header(h.revision()))
+              .setHash((int) h.hash())
+              .build());
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+    }
+  }
+
+  @Override
+  public void hashKV(HashKVRequest request, StreamObserver<HashKVResponse> out) {
+    try {
+      KvHash h = node.store().hash(request.getRevision());
+      KvService.respond(
+          out,
+          HashKVResponse.newBuilder()
+              .setHeader(node.header(node.store().revision()))
+              .setHash((int) h.hash())
+              .setCompactRevision(h.compactRevision())
+              .build());
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+    }
+  }
+
+  @Override
+  public void defragment(DefragmentRequest request, StreamObserver<DefragmentResponse> out) {
+    try {
+      node.store().defragment();
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+      return;
+    }
+    KvService.respond(
+        out,
+        DefragmentResponse.newBuilder().setHeader(node.header(node.store().revision())).build());
+  }
+
+  @Override
+  public void alarm(AlarmRequest request, StreamObserver<AlarmResponse> out) {
+    KvService.respond(
+        out, AlarmResponse.newBuilder().setHeader(node.header(node.store().revision())).build());
+  }
+
+  @Override
+  public void moveLeader(MoveLeaderRequest request, StreamObserver<MoveLeaderResponse> out) {
+    try {
+      RaftPeerId target = CairnNode.peerId(request.getTargetID());
+      if (node.division().getRaftConf().getPeer(target) == null) {
+        out.onError(
+            Status.NOT_FOUND
+                .withDescription("etcdserver: bad leader transferee")
+                .asRuntimeException());
+        return;
+      }
+      try (var admin = node.adminClient()) {
+        var reply = admin.admin().transferLeadership(target, 10_000);
+        if (!reply.isSuccess()) {
+          out.onError(EtcdErrors.toStatus(reply.getException()));
+          return;
+        }
+      }
+      KvService.respond(
+          out,
+          MoveLeaderResponse.newBuilder().setHeader(node.header(node.store().revision())).build());
+    } catch (Exception e) {
+      out.onError(EtcdErrors.toStatus(e));
+    }
+  }
+
+  @Override
+  public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> out) {
+    ServerCallStreamObserver<SnapshotResponse> call =
+        (ServerCallStreamObserver<SnapshotResponse>) out;
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                MvccStore store = node.store();
+                SnapshotSender sender = new SnapshotSender(call, node.header(store.revision()));
+                Checkpoint.write(store, sender);
+                sender.finish();
+                out.onCompleted();
+              } catch (Exception e) {
+                if (!call.isCancelled()) {
+                  out.onError(EtcdErrors.toStatus(e));
+                }
+              }
+            },
+            "cairn-snapshot-stream");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /**
+   * Frames a store checkpoint stream ({@link Checkpoint}) as etcd frames its snapshot: zero padding
+   * to whole 512-byte blocks, then the SHA-256 of everything before, so that {@code etcdctl
+   * snapshot save} verifies it. The checkpoint stream inside still ends with its own digest and is
+   * what {@link Checkpoint#restore} reads back; the framing after it is ignored there.
+   */
+  static final class SnapshotSender extends OutputStream {
+    private static final int CHUNK = 64 << 10;
+    private final ServerCallStreamObserver<SnapshotResponse> call;
+    private final ResponseHeader header;
+    private final MessageDigest sha;
+    private final ByteArrayOutputStream buf = new ByteArrayOutputStream(CHUNK + 1024);
+    private long total;
+
+    SnapshotSender(ServerCallStreamObserver<SnapshotResponse> call, ResponseHeader header) {
+      this.call = call;
+      this.header = header;
+      try {
+        this.sha = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      buf.write(b);
+      maybeSend();
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      buf.write(b, off, len);
+      maybeSend();
+    }
+
+    private void maybeSend() throws IOException {
+      if (buf.size() >= CHUNK) {
+        send(false);
+      }
+    }
+
+    private void send(boolean last) throws IOException {
+      byte[] chunk = buf.toByteArray();
+      buf.reset();
+      if (!last) {
+        sha.update(chunk);
+        total += chunk.length;
+      }
+      try {
+        while (!call.isReady()) {
+          if (call.isCancelled()) {
+            throw new IOException("snapshot stream cancelled by the client");
+          }
+          Thread.sleep(1);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+      call.onNext(
+          SnapshotResponse.newBuilder()
+              .setHeader(header)
+              .setBlob(ByteString.copyFrom(chunk))
+              .build());
+    }
+
+    /** Sends what is buffered, the padding and the digest. */
+    void finish() throws IOException {
+      byte[] rest = buf.toByteArray();
+      buf.reset();
+      sha.update(rest);
+      total += rest.length;
+      byte[] pad = new byte[(int) ((512 - total % 512) % 512)];
+      sha.update(pad);
+      buf.write(rest);
+      buf.write(pad);
+      buf.write(sha.digest());
+      send(true);
+    }
+  }
+}

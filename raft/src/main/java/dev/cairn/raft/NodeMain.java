@@ -1,0 +1,108 @@
+package dev.cairn.raft;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs one Cairn member with etcd's flags, until the process is stopped:
+ *
+ * <pre>
+ *   --name n1 --data-dir /var/lib/cairn/n1
+ *   --listen-client-urls http://0.0.0.0:2379 --advertise-client-urls http://10.0.0.1:2379
+ *   --listen-peer-urls http://0.0.0.0:2380 --initial-advertise-peer-urls http://10.0.0.1:2380
+ *   --initial-cluster n1=http://10.0.0.1:2380,n2=http://10.0.0.2:2380,n3=http://10.0.0.3:2380
+ *   --initial-cluster-state new|existing  [--initial-cluster-token etcd-cluster]
+ *   [--listen-metrics-urls http://0.0.0.0:2381]   (/metrics, /health, /readyz)
+ * </pre>
+ *
+ * On an existing data directory only {@code --data-dir} is needed: the rest is read back from its
+ * {@code member.properties}. (The {@code cairn node} command of the ops module supersedes this.)
+ */
+public final class NodeMain {
+  private NodeMain() {}
+
+  public static void main(String[] args) throws Exception {
+    NodeConfig config = parse(args);
+    CairnNode node = CairnNode.start(config);
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  node.close();
+                  stop.countDown();
+                }));
+    stop.await();
+  }
+
+  static NodeConfig parse(String[] args) throws Exception {
+    Map<String, String> flags = new HashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument " + a);
+      }
+      int eq = a.indexOf('=');
+      if (eq > 0) {
+        flags.put(a.substring(2, eq), a.substring(eq + 1));
+      } else if (i + 1 < args.length) {
+        flags.put(a.substring(2), args[++i]);
+      } else {
+        throw new IllegalArgumentException("missing value for " + a);
+      }
+    }
+    Path dataDir = Path.of(flags.getOrDefault("data-dir", "default.cairn"));
+    Properties saved = CairnNode.readMemberFile(dataDir);
+    if (saved != null) {
+      saved.forEach((k, v) -> flags.putIfAbsent((String) k, (String) v));
+      flags.putIfAbsent("initial-advertise-peer-urls", saved.getProperty("advertise-peer-urls"));
+      // the token names the Raft group: a restart must find the same one
+      if (saved.getProperty("cluster-token") != null) {
+        flags.putIfAbsent("initial-cluster-token", saved.getProperty("cluster-token"));
+      }
+    }
+    String name = flags.getOrDefault("name", "default");
+    List<URI> listenClient =
+        urls(flags.getOrDefault("listen-client-urls", "http://localhost:2379"));
+    List<URI> listenPeer = urls(flags.getOrDefault("listen-peer-urls", "http://localhost:2380"));
+    List<URI> advPeer = urls(flags.get("initial-advertise-peer-urls"));
+    Map<String, URI> cluster =
+        NodeConfig.parseCluster(
+            flags.getOrDefault(
+                "initial-cluster", name + "=" + (advPeer.isEmpty() ? listenPeer : advPeer).get(0)));
+    return new NodeConfig(
+        name,
+        dataDir,
+        listenClient,
+        urls(flags.get("advertise-client-urls")),
+        listenPeer,
+        advPeer,
+        cluster,
+        flags.getOrDefault("initial-cluster-state", "new"),
+        flags.get("initial-cluster-token"),
+        NodeConfig.DEFAULT_ELECTION_TIMEOUT_MIN,
+        NodeConfig.DEFAULT_ELECTION_TIMEOUT_MAX,
+        NodeConfig.DEFAULT_SNAPSHOT_THRESHOLD,
+        NodeConfig.DEFAULT_SEGMENT_SIZE_BYTES,
+        NodeConfig.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
+        urls(flags.get("listen-metrics-urls")));
+  }
+
+  private static List<URI> urls(String csv) {
+    List<URI> out = new ArrayList<>();
+    if (csv != null) {
+      for (String s : csv.split(",")) {
+        if (!s.isBlank()) {
+          out.add(URI.create(s.trim()));
+        }
+      }
+    }
+    return out;
+  }
+}

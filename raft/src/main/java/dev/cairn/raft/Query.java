@@ -1,0 +1,43 @@
+package dev.cairn.raft;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Read-only requests answered by {@link StoreStateMachine#query}: a tag byte (64 and up, apart from
+ * the command tags of {@link CommandCodec}) and a body.
+ *
+ * <pre>
+ *   RANGE 64 · etcd RangeRequest          → OK · RangeResponse | ERROR
+ *   LEASE_KEEP_ALIVE 65 · id(long)        → OK · LeaseKeepAliveResponse   (answered by the leader)
+ *   LEASE_TIME_TO_LIVE 66 · id · keys(1)  → OK · LeaseTimeToLiveResponse  (answered by the leader)
+ *   MEMBER 67                             → OK · Member of the answering node
+ * </pre>
+ */
+final class Query {
+  static final byte RANGE = 64;
+  static final byte LEASE_KEEP_ALIVE = 65;
+  static final byte LEASE_TIME_TO_LIVE = 66;
+  static final byte MEMBER = 67;
+
+  private Query() {}
+
+  static byte[] range(io.etcd.jetcd.api.RangeRequest r) {
+    return CommandCodec.tagged(RANGE, r.toByteArray());
+  }
+
+  static byte[] keepAlive(long id) {
+    return ByteBuffer.allocate(9).put(LEASE_KEEP_ALIVE).putLong(id).array();
+  }
+
+  static byte[] timeToLive(long id, boolean keys) {
+    return ByteBuffer.allocate(10)
+        .put(LEASE_TIME_TO_LIVE)
+        .putLong(id)
+        .put((byte) (keys ? 1 : 0))
+        .array();
+  }
+
+  static byte[] member() {
+    return new byte[] {MEMBER};
+  }
+}

@@ -1,0 +1,331 @@
+package dev.cairn.raft;
+
+import dev.cairn.store.AppliedIndex;
+import dev.cairn.store.ApplyBatch;
+import dev.cairn.store.Command;
+import dev.cairn.store.MvccStore;
+import dev.cairn.store.Result;
+import dev.cairn.store.StoreConfig;
+import dev.cairn.store.StoreException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Ratis state machine over the store: decodes each committed log entry into a {@link Command}
+ * and applies it in one store batch together with its log position.
+ *
+ * <p>Replay is idempotent: the store keeps its {@link AppliedIndex} with the data, so entries at or
+ * below it are skipped. The store is always at or past the latest snapshot, because taking a
+ * snapshot flushes the store.
+ *
+ * <p>Life cycle, as Ratis expects it when a leader sends a snapshot:
+ *
+ * <pre>
+ *   initialize: NEW → STARTING → RUNNING     (open the live store; restore from the snapshot if behind)
+ *   pause:      RUNNING → PAUSING → PAUSED   (close the live store)
+ *   reinitialize: PAUSED → STARTING → RUNNING  (replace the live store by the installed snapshot)
+ * </pre>
+ *
+ * Application errors ({@link StoreException}) go into the reply; anything else is a broken replica,
+ * and Ratis stops the server.
+ */
+final class StoreStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(StoreStateMachine.class);
+
+  /** Told about every applied command, on the apply thread (lease deadlines, metrics). */
+  interface ApplyListener {
+    void onApplied(Command command, Result result);
+
+    /** The live store was replaced (snapshot installed): watchers on the old one are gone. */
+    default void onStoreReplaced(MvccStore store) {}
+  }
+
+  /** Who answers read-only queries other than ranges (lease keep-alives, member info). */
+  interface QueryHandler {
+    CompletableFuture<byte[]> query(byte tag, byte[] body);
+  }
+
+  private final StoreConfig storeConfig;
+  private final SnapshotStore snapshots = new SnapshotStore();
+  private final List<ApplyListener> listeners = new CopyOnWriteArrayList<>();
+  private final List<Runnable> leaderListeners = new CopyOnWriteArrayList<>();
+  private volatile MvccStore store;
+  private volatile QueryHandler queryHandler;
+  private volatile java.util.function.LongConsumer applyTimer = nanos -> {};
+
+  StoreStateMachine(StoreConfig storeConfig) {
+    this.storeConfig = storeConfig;
+  }
+
+  MvccStore store() {
+    MvccStore s = store;
+    if (s == null) {
+      throw new NotServingException();
+    }
+    return s;
+  }
+
+  /** The store is closed: a snapshot is being installed, or the member is stopping. */
+  static final class NotServingException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotServingException() {
+      super(
+          "etcdserver: not serving: the member is loading a snapshot or stopping",
+          null,
+          false,
+          false);
+    }
+  }
+
+  void addListener(ApplyListener l) {
+    listeners.add(l);
+  }
+
+  void onLeaderChange(Runnable r) {
+    leaderListeners.add(r);
+  }
+
+  /** Told how long each apply took, in nanoseconds. */
+  void setApplyTimer(java.util.function.LongConsumer timer) {
+    applyTimer = timer;
+  }
+
+  void setQueryHandler(QueryHandler h) {
+    queryHandler = h;
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return snapshots;
+  }
+
+  @Override
+  public SnapshotInfo getLatestSnapshot() {
+    return snapshots.getLatestSnapshot();
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
+      throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    snapshots.init(raftStorage);
+    getLifeCycle().startAndTransition(this::openStore);
+  }
+
+  /** Opens the live store, restoring the latest snapshot first if the store is behind it. */
+  private void openStore() throws IOException {
+    SnapshotInfo snap = snapshots.reload();
+    MvccStore s = MvccStore.open(storeConfig);
+    if (snap != null && s.appliedIndex().index() < snap.getIndex()) {
+      LOG.info(
+          "store at {} is behind snapshot {}: restoring it", s.appliedIndex(), snap.getTermIndex());
+      s.close();
+      restore(snapshots.latestDir());
+      s = MvccStore.open(storeConfig);
+    }
+    store = s;
+    if (snap != null) {
+      setLastAppliedTermIndex(snap.getTermIndex());
+    }
+    LOG.info(
+        "{}: store open at revision {}, applied {}, snapshot {}",
+        getId(),
+        s.revision(),
+        s.appliedIndex(),
+        snap == null ? "none" : snap.getTermIndex());
+    for (ApplyListener l : listeners) {
+      l.onStoreReplaced(s);
+    }
+  }
+
+  /** Replaces the live store directory by a copy of a checkpoint directory. */
+  private void restore(Path checkpoint) throws IOException {
+    Path live = storeConfig.dir();
+    SnapshotStore.deleteTree(live);
+    Files.createDirectories(live);
+    try (Stream<Path> files = Files.list(checkpoint)) {
+      for (Path f : files.toList()) {
+        if (f.toString().endsWith(".md5") || !Files.isRegularFile(f)) {
+          continue;
+        }
+        Path target = live.resolve(f.getFileName().toString());
+        try {
+          // SST files are immutable: a hard link is a safe, instant copy when on one file system
+          if (f.getFileName().toString().endsWith(".sst")) {
+            Files.createLink(target, f);
+            continue;
+          }
+        } catch (IOException | UnsupportedOperationException e) {
+          // fall through to copying
+        }
+        Files.copy(f, target);
+      }
+    }
+  }
+
+  @Override
+  public void pause() {
+    LifeCycle lc = getLifeCycle();
+    if (lc.getCurrentState() == LifeCycle.State.RUNNING) {
+      lc.transition(LifeCycle.State.PAUSING);
+      closeStore();
+      lc.transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    LifeCycle lc = getLifeCycle();
+    lc.transition(LifeCycle.State.STARTING);
+    SnapshotInfo snap = snapshots.reload();
+    if (store != null) {
+      closeStore();
+    }
+    if (snap != null) {
+      LOG.info("{}: installing snapshot {}", getId(), snap.getTermIndex());
+      restore(snapshots.latestDir());
+    }
+    openStore();
+    lc.transition(LifeCycle.State.RUNNING);
+  }
+
+  private void closeStore() {
+    MvccStore s = store;
+    store = null;
+    if (s != null) {
+      try {
+        s.flush();
+      } finally {
+        s.close();
+      }
+    }
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    long term = entry.getTerm();
+    long index = entry.getIndex();
+    MvccStore s = store();
+    byte[] reply;
+    if (index <= s.appliedIndex().index()) {
+      reply = new byte[0]; // replayed after a restart: the store already holds it
+    } else {
+      Command command =
+          CommandCodec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+      Result result = null;
+      long started = System.nanoTime();
+      try (ApplyBatch batch = s.newBatch()) {
+        try {
+          result = batch.apply(command);
+          reply = CommandCodec.encodeResult(result);
+        } catch (StoreException e) {
+          reply = CommandCodec.encodeError(e);
+        }
+        batch.commit(new AppliedIndex(term, index));
+      }
+      applyTimer.accept(System.nanoTime() - started);
+      if (result != null) {
+        for (ApplyListener l : listeners) {
+          try {
+            l.onApplied(command, result);
+          } catch (RuntimeException e) {
+            LOG.warn("apply listener failed", e);
+          }
+        }
+      }
+    }
+    updateLastAppliedTermIndex(term, index);
+    return CompletableFuture.completedFuture(
+        Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    byte[] q = request.getContent().toByteArray();
+    try {
+      if (q.length > 0 && q[0] == Query.RANGE) {
+        Result.Range r =
+            store()
+                .range(
+                    EtcdProtos.range(
+                        io.etcd.jetcd.api.RangeRequest.parseFrom(CommandCodec.body(q))));
+        return done(CommandCodec.encodeResult(r));
+      }
+      QueryHandler h = queryHandler;
+      if (h == null || q.length == 0) {
+        return CompletableFuture.failedFuture(new IllegalStateException("no query handler"));
+      }
+      return h.query(q[0], CommandCodec.body(q)).thenApply(StoreStateMachine::message);
+    } catch (StoreException e) {
+      return done(CommandCodec.encodeError(e));
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static CompletableFuture<Message> done(byte[] reply) {
+    return CompletableFuture.completedFuture(message(reply));
+  }
+
+  private static Message message(byte[] b) {
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(b));
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    MvccStore s = store;
+    TermIndex applied = getLastAppliedTermIndex();
+    if (s == null || applied == null || applied.getIndex() < 0) {
+      return -1;
+    }
+    SnapshotInfo prev = snapshots.getLatestSnapshot();
+    if (prev != null && prev.getIndex() >= applied.getIndex()) {
+      return prev.getIndex();
+    }
+    Path tmp = snapshots.tmpDirFor(applied);
+    SnapshotStore.deleteTree(tmp);
+    s.checkpoint(tmp); // also flushes, so the live store never falls behind this snapshot
+    s.flush();
+    Files.move(tmp, snapshots.dirFor(applied));
+    snapshots.published(applied);
+    LOG.info("{}: snapshot {} at store revision {}", getId(), applied, s.revision());
+    return applied.getIndex();
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+    leaderListeners.forEach(Runnable::run);
+  }
+
+  @Override
+  public void close() throws IOException {
+    LifeCycle lc = getLifeCycle();
+    if (lc.getCurrentState().isClosingOrClosed()) {
+      return;
+    }
+    lc.checkStateAndClose(this::closeStore);
+  }
+}

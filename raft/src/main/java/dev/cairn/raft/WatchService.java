@@ -1,0 +1,304 @@
+package dev.cairn.raft;
+
+import dev.cairn.store.Command;
+import dev.cairn.store.CompactedException;
+import dev.cairn.store.Event;
+import dev.cairn.store.MvccStore;
+import dev.cairn.store.Result;
+import dev.cairn.store.WatchListener;
+import dev.cairn.store.Watcher;
+import io.etcd.jetcd.api.WatchCreateRequest;
+import io.etcd.jetcd.api.WatchGrpc;
+import io.etcd.jetcd.api.WatchRequest;
+import io.etcd.jetcd.api.WatchResponse;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * etcd's Watch service: one bidirectional stream carries many watches, each a store {@link Watcher}
+ * fed from this member's applied state.
+ *
+ * <p>Backpressure: a listener returns false once gRPC's outbound buffer is full; the stream's
+ * on-ready handler resumes every watcher paused that way. When a leader replaces this member's
+ * store by a snapshot, every stream is ended with UNAVAILABLE, and clients re-create their watches
+ * from the revision they had reached.
+ */
+final class WatchService extends WatchGrpc.WatchImplBase
+    implements StoreStateMachine.ApplyListener {
+  /** Responses are cut at about this size (etcd's clients accept 2 MiB by default). */
+  private static final int MAX_RESPONSE_BYTES = 1 << 20;
+
+  private final CairnNode node;
+  private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
+
+  WatchService(CairnNode node) {
+    this.node = node;
+    node.stateMachine().addListener(this);
+  }
+
+  @Override
+  public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> out) {
+    Stream s = new Stream((ServerCallStreamObserver<WatchResponse>) out);
+    streams.add(s);
+    return s;
+  }
+
+  @Override
+  public void onApplied(Command command, Result result) {}
+
+  @Override
+  public void onStoreReplaced(MvccStore store) {
+    for (Stream s : streams) {
+      s.abort();
+    }
+  }
+
+  private final class Stream implements StreamObserver<WatchRequest> {
+    private final ServerCallStreamObserver<WatchResponse> out;
+    private final Map<Long, Watcher> watchers = new ConcurrentHashMap<>();
+    private final Set<Long> paused = ConcurrentHashMap.newKeySet();
+    private final Object progressLock = new Object();
+    private Map<Long, Boolean> progressPending;
+    private long progressMin;
+    private long nextId;
+    private boolean closed;
+
+    Stream(ServerCallStreamObserver<WatchResponse> out) {
+      this.out = out;
+      out.setOnReadyHandler(this::resumePaused);
+      out.setOnCancelHandler(this::closeAll);
+    }
+
+    @Override
+    public void onNext(WatchRequest request) {
+      switch (request.getRequestUnionCase()) {
+        case CREATE_REQUEST -> create(request.getCreateRequest());
+        case CANCEL_REQUEST -> cancel(request.getCancelRequest().getWatchId());
+        case PROGRESS_REQUEST ->
+            send(
+                WatchResponse.newBuilder()
+                    .setHeader(node.header(node.store().revision()))
+                    .setWatchId(-1)
+                    .build());
+        default -> {}
+      }
+    }
+
+    private void create(WatchCreateRequest c) {
+      long id;
+      synchronized (this) {
+        id = nextId++;
+      }
+      boolean noPut = false;
+      boolean noDelete = false;
+      for (WatchCreateRequest.FilterType f : c.getFiltersList()) {
+        noPut |= f == WatchCreateRequest.FilterType.NOPUT;
+        noDelete |= f == WatchCreateRequest.FilterType.NODELETE;
+      }
+      MvccStore store = node.store();
+      send(
+          WatchResponse.newBuilder()
+              .setHeader(node.header(store.revision()))
+              .setWatchId(id)
+              .setCreated(true)
+              .build());
+      try {
+        Watcher w =
+            store.watch(
+                new dev.cairn.store.WatchRequest(
+                    c.getKey().toByteArray(),
+                    c.getRangeEnd().toByteArray(),
+                    c.getStartRevision(),
+                    c.getPrevKv(),
+                    noPut,
+                    noDelete),
+                new Listener(id));
+        watchers.put(id, w);
+      } catch (CompactedException e) {
+        canceled(id, e.compactRevision(), EtcdErrors.toStatus(e).getStatus().getDescription());
+      } catch (RuntimeException e) {
+        canceled(id, 0, String.valueOf(EtcdErrors.toStatus(e).getStatus().getDescription()));
+      }
+    }
+
+    private void cancel(long id) {
+      Watcher w = watchers.remove(id);
+      if (w != null) {
+        w.close();
+      }
+      answered(id, Long.MAX_VALUE);
+      canceled(id, 0, null);
+    }
+
+    /**
+     * A progress request: once every watcher of the stream has delivered all its events up to some
+     * revision, one header-only response (watch id -1) carries the smallest such revision. Requests
+     * that arrive while one is pending join it.
+     */
+    private void progress() {
+      synchronized (progressLock) {
+        if (progressPending != null) {
+          return;
+        }
+        if (watchers.isEmpty()) {
+          sendProgress(node.store().revision());
+          return;
+        }
+        progressPending = new ConcurrentHashMap<>();
+        progressMin = Long.MAX_VALUE;
+        for (Long id : watchers.keySet()) {
+          progressPending.put(id, Boolean.TRUE);
+        }
+      }
+      for (Map.Entry<Long, Watcher> e : watchers.entrySet()) {
+        e.getValue().requestProgress();
+      }
+    }
+
+    private void answered(long id, long revision) {
+      long min;
+      synchronized (progressLock) {
+        if (progressPending == null || progressPending.remove(id) == null) {
+          return;
+        }
+        progressMin = Math.min(progressMin, revision);
+        if (!progressPending.isEmpty()) {
+          return;
+        }
+        progressPending = null;
+        min = progressMin == Long.MAX_VALUE ? node.store().revision() : progressMin;
+      }
+      sendProgress(min);
+    }
+
+    private void sendProgress(long revision) {
+      send(WatchResponse.newBuilder().setHeader(node.header(revision)).setWatchId(-1).build());
+    }
+
+    private void canceled(long id, long compactRevision, String reason) {
+      WatchResponse.Builder b =
+          WatchResponse.newBuilder()
+              .setHeader(node.header(node.store().revision()))
+              .setWatchId(id)
+              .setCanceled(true)
+              .setCompactRevision(compactRevision);
+      if (reason != null) {
+        b.setCancelReason(reason);
+      }
+      send(b.build());
+    }
+
+    /** Sends one response; returns whether gRPC can take more now. */
+    private boolean send(WatchResponse r) {
+      synchronized (out) {
+        if (closed) {
+          return true;
+        }
+        out.onNext(r);
+        return out.isReady();
+      }
+    }
+
+    private void resumePaused() {
+      for (Long id : paused) {
+        paused.remove(id);
+        Watcher w = watchers.get(id);
+        if (w != null) {
+          w.resume();
+        }
+      }
+    }
+
+    void abort() {
+      synchronized (out) {
+        if (!closed) {
+          closed = true;
+          out.onError(
+              Status.UNAVAILABLE
+                  .withDescription("etcdserver: member store replaced by a snapshot")
+                  .asRuntimeException());
+        }
+      }
+      closeAll();
+    }
+
+    private void closeAll() {
+      streams.remove(this);
+      watchers.values().forEach(Watcher::close);
+      watchers.clear();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      closeAll();
+    }
+
+    @Override
+    public void onCompleted() {
+      closeAll();
+      synchronized (out) {
+        if (!closed) {
+          closed = true;
+          out.onCompleted();
+        }
+      }
+    }
+
+    private final class Listener implements WatchListener {
+      private final long id;
+
+      Listener(long id) {
+        this.id = id;
+      }
+
+      @Override
+      public boolean onEvents(List<Event> events) {
+        boolean ready = true;
+        WatchResponse.Builder b = null;
+        int size = 0;
+        for (Event e : events) {
+          if (b == null) {
+            b = WatchResponse.newBuilder().setWatchId(id);
+            size = 0;
+          }
+          io.etcd.jetcd.api.Event pe = EtcdProtos.toProto(e);
+          b.addEvents(pe);
+          size += pe.getSerializedSize();
+          if (size >= MAX_RESPONSE_BYTES) {
+            ready = send(b.setHeader(node.header(e.revision())).build());
+            b = null;
+          }
+        }
+        if (b != null) {
+          ready = send(b.setHeader(node.header(events.get(events.size() - 1).revision())).build());
+        }
+        if (!ready) {
+          paused.add(id);
+          // the on-ready handler may have run between isReady() and add(): check again
+          if (out.isReady()) {
+            paused.remove(id);
+            return true;
+          }
+        }
+        return ready;
+      }
+
+      @Override
+      public void onProgress(long revision) {
+        answered(id, revision);
+      }
+
+      @Override
+      public void onCompacted(long compactRevision) {
+        watchers.remove(id);
+        answered(id, Long.MAX_VALUE);
+        canceled(id, compactRevision, "etcdserver: mvcc: required revision has been compacted");
+      }
+    }
+  }
+}

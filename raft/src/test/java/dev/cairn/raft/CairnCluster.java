@@ -1,0 +1,194 @@
+package dev.cairn.raft;
+
+import io.etcd.jetcd.Client;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/** Real Cairn members on free localhost ports, each with its own data directory. */
+public final class CairnCluster implements AutoCloseable {
+  private final List<NodeConfig> configs = new ArrayList<>();
+  private final List<CairnNode> nodes = new ArrayList<>();
+  private final Path root;
+  private final UnaryOperator<NodeConfig> tuning;
+  private final List<Client> clients = new ArrayList<>();
+
+  private CairnCluster(int size, Path root, UnaryOperator<NodeConfig> tuning) {
+    this.root = root;
+    this.tuning = tuning;
+    Map<String, URI> cluster = new LinkedHashMap<>();
+    List<URI> clientUrls = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      cluster.put("n" + i, URI.create("http://127.0.0.1:" + freePort()));
+      clientUrls.add(URI.create("http://127.0.0.1:" + freePort()));
+    }
+    for (int i = 0; i < size; i++) {
+      String name = "n" + i;
+      configs.add(
+          tuning.apply(
+              NodeConfig.of(
+                      name,
+                      root.resolve(name),
+                      clientUrls.get(i),
+                      cluster.get(name),
+                      cluster,
+                      "new")
+                  .withElectionTimeout(Duration.ofMillis(600), Duration.ofMillis(1200))));
+    }
+    for (int i = 0; i < size; i++) {
+      nodes.add(null);
+    }
+  }
+
+  public static CairnCluster start(int size, Path root) {
+    return start(size, root, c -> c);
+  }
+
+  public static CairnCluster start(int size, Path root, UnaryOperator<NodeConfig> tuning) {
+    CairnCluster c = new CairnCluster(size, root, tuning);
+    try {
+      for (int i = 0; i < size; i++) {
+        c.startNode(i);
+      }
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  public int size() {
+    return nodes.size();
+  }
+
+  public CairnNode node(int i) {
+    return nodes.get(i);
+  }
+
+  public URI peerUrl(int i) {
+    return configs.get(i).advertisePeerUrls().get(0);
+  }
+
+  /**
+   * Prepares one more member that joins the running cluster ({@code --initial-cluster-state
+   * existing}); start it with {@link #startNode} after adding it with MemberAdd.
+   */
+  public int prepareJoiningMember() {
+    int i = nodes.size();
+    String name = "n" + i;
+    Map<String, URI> cluster = new LinkedHashMap<>();
+    for (NodeConfig c : configs) {
+      cluster.put(c.name(), c.advertisePeerUrls().get(0));
+    }
+    URI peer = URI.create("http://127.0.0.1:" + freePort());
+    cluster.put(name, peer);
+    configs.add(
+        tuning.apply(
+            NodeConfig.of(
+                    name,
+                    root.resolve(name),
+                    URI.create("http://127.0.0.1:" + freePort()),
+                    peer,
+                    cluster,
+                    "existing")
+                .withElectionTimeout(Duration.ofMillis(600), Duration.ofMillis(1200))));
+    nodes.add(null);
+    return i;
+  }
+
+  public String endpoint(int i) {
+    return configs.get(i).listenClientUrls().get(0).toString();
+  }
+
+  public void startNode(int i) {
+    try {
+      nodes.set(i, CairnNode.start(configs.get(i)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public void stopNode(int i) {
+    if (nodes.get(i) != null) {
+      nodes.get(i).close();
+      nodes.set(i, null);
+    }
+  }
+
+  /** A client of one member only. */
+  public Client client(int i) {
+    Client c = Client.builder().endpoints(endpoint(i)).build();
+    clients.add(c);
+    return c;
+  }
+
+  /** A client of every member. */
+  public Client client() {
+    String[] eps = new String[nodes.size()];
+    for (int i = 0; i < eps.length; i++) {
+      eps[i] = endpoint(i);
+    }
+    Client c = Client.builder().endpoints(eps).build();
+    clients.add(c);
+    return c;
+  }
+
+  /** Waits until a running member is leader; returns its index. */
+  public int awaitLeader(Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < end) {
+      for (int i = 0; i < nodes.size(); i++) {
+        try {
+          if (nodes.get(i) != null && nodes.get(i).isReadyLeader()) {
+            return i;
+          }
+        } catch (RuntimeException e) {
+          // starting or stopping
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no leader within " + timeout);
+  }
+
+  @Override
+  public void close() {
+    for (Client c : clients) {
+      try {
+        c.close();
+      } catch (RuntimeException e) {
+        // closing anyway
+      }
+    }
+    clients.clear();
+    for (int i = 0; i < nodes.size(); i++) {
+      stopNode(i);
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static Path tempDir(String prefix) {
+    try {
+      return Files.createTempDirectory(prefix);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
