@@ -85,8 +85,11 @@ public final class CairnNode implements AutoCloseable {
   private NodeMetrics metrics;
   private volatile boolean closed;
 
-  private CairnNode(NodeConfig config) {
+  private final NodeTls tls;
+
+  private CairnNode(NodeConfig config, NodeTls tls) {
     this.config = config;
+    this.tls = tls;
     this.memberId = memberId(config.advertisePeerUrls().get(0));
     this.peerId = peerId(memberId);
     this.groupId =
@@ -99,9 +102,14 @@ public final class CairnNode implements AutoCloseable {
     this.properties = raftProperties(config);
   }
 
-  /** Starts a member; returns once its client port accepts connections. */
+  /** Starts a member without TLS; returns once its client port accepts connections. */
   public static CairnNode start(NodeConfig config) throws IOException {
-    CairnNode node = new CairnNode(config);
+    return start(config, NodeTls.NONE);
+  }
+
+  /** Starts a member; returns once its client port accepts connections. */
+  public static CairnNode start(NodeConfig config, NodeTls tls) throws IOException {
+    CairnNode node = new CairnNode(config, tls);
     try {
       node.startAll();
     } catch (IOException | RuntimeException e) {
@@ -128,6 +136,7 @@ public final class CairnNode implements AutoCloseable {
             .setServerId(peerId)
             .setGroup(group)
             .setProperties(properties)
+            .setParameters(tls.ratisParameters())
             .setStateMachine(stateMachine)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
@@ -151,6 +160,7 @@ public final class CairnNode implements AutoCloseable {
     grpc =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(clientUrl.getHost(), clientUrl.getPort()))
+            .sslContext(tls.clientSslContext())
             .maxInboundMessageSize((int) StoreConfig.DEFAULT_MAX_REQUEST_BYTES + (512 << 10))
             .addService(new KvService(this))
             .addService(new WatchService(this))
@@ -177,6 +187,7 @@ public final class CairnNode implements AutoCloseable {
   private RaftClient newClient(List<RaftPeer> peers) {
     return RaftClient.newBuilder()
         .setProperties(properties)
+        .setParameters(tls.ratisParameters())
         .setRaftGroup(RaftGroup.valueOf(groupId, peers))
         .setRetryPolicy(
             RetryPolicies.retryUpToMaximumCountWithFixedSleep(
@@ -459,6 +470,7 @@ public final class CairnNode implements AutoCloseable {
       memberQueries =
           RaftClient.newBuilder()
               .setProperties(properties)
+              .setParameters(tls.ratisParameters())
               .setRaftGroup(RaftGroup.valueOf(groupId, allPeers()))
               .setRetryPolicy(RetryPolicies.noRetry())
               .build();
