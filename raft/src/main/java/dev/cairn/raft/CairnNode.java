@@ -24,12 +24,15 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -84,6 +87,8 @@ public final class CairnNode implements AutoCloseable {
   private ClusterService cluster;
   private NodeMetrics metrics;
   private volatile boolean closed;
+  private final ClientId localClientId = ClientId.randomId();
+  private final AtomicLong localCallIds = new AtomicLong();
 
   private CairnNode(NodeConfig config) {
     this.config = config;
@@ -152,6 +157,9 @@ public final class CairnNode implements AutoCloseable {
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(clientUrl.getHost(), clientUrl.getPort()))
             .maxInboundMessageSize((int) StoreConfig.DEFAULT_MAX_REQUEST_BYTES + (512 << 10))
+            // etcd's clients ping every few seconds; grpc's default (5 min) would answer GOAWAY
+            .permitKeepAliveTime(5, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
             .addService(new KvService(this))
             .addService(new WatchService(this))
             .addService(new LeaseService(this))
@@ -264,6 +272,9 @@ public final class CairnNode implements AutoCloseable {
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(config.electionTimeoutMax()));
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(5, TimeUnit.SECONDS));
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    // the leader answers read indexes from its lease (no heartbeat round) while its followers'
+    // acknowledgements are younger than 0.9 × the minimum election timeout
+    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
     RaftServerConfigKeys.Read.setTimeout(p, TimeDuration.valueOf(5, TimeUnit.SECONDS));
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotThreshold());
@@ -401,9 +412,19 @@ public final class CairnNode implements AutoCloseable {
         .build();
   }
 
-  /** Replicates a command; completes with the state machine's reply (see {@link CommandCodec}). */
+  /**
+   * Replicates a command; completes with the state machine's reply (see {@link CommandCodec}). On
+   * the leader the request goes straight into the local server; elsewhere (or when leadership just
+   * moved) the Ratis client finds the leader.
+   */
   CompletableFuture<byte[]> propose(Command command) {
-    CompletableFuture<byte[]> f = reply(client.async().send(message(CommandCodec.encode(command))));
+    Message m = message(CommandCodec.encode(command));
+    CompletableFuture<RaftClientReply> sent =
+        isLeader()
+            ? submitLocal(m, RaftClientRequest.writeRequestType())
+                .thenCompose(r -> movedAway(r) ? client.async().send(m) : done(r))
+            : client.async().send(m);
+    CompletableFuture<byte[]> f = reply(sent);
     f.whenComplete(
         (r, t) -> {
           if (t != null && metrics != null) {
@@ -415,7 +436,38 @@ public final class CairnNode implements AutoCloseable {
 
   /** A linearizable read-only query answered by this member once it has applied the read index. */
   CompletableFuture<byte[]> readLocal(byte[] query) {
-    return reply(reader.async().sendReadOnlyUnordered(message(query), peerId));
+    Message m = message(query);
+    return reply(
+        submitLocal(m, RaftClientRequest.readRequestType())
+            .thenCompose(
+                r -> r.isSuccess() ? done(r) : reader.async().sendReadOnlyUnordered(m, peerId)));
+  }
+
+  /** Submits a request to this member's own Ratis server, without a network hop. */
+  private CompletableFuture<RaftClientReply> submitLocal(Message m, RaftClientRequest.Type type) {
+    RaftClientRequest request =
+        RaftClientRequest.newBuilder()
+            .setClientId(localClientId)
+            .setServerId(peerId)
+            .setGroupId(groupId)
+            .setCallId(localCallIds.incrementAndGet())
+            .setMessage(m)
+            .setType(type)
+            .build();
+    try {
+      return server.submitClientRequestAsync(request);
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static boolean movedAway(RaftClientReply r) {
+    return !r.isSuccess()
+        && (r.getNotLeaderException() != null || r.getLeaderNotReadyException() != null);
+  }
+
+  private static CompletableFuture<RaftClientReply> done(RaftClientReply r) {
+    return CompletableFuture.completedFuture(r);
   }
 
   /** A query answered by the leader's state machine, without a read index. */
