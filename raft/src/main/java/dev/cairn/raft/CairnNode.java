@@ -132,7 +132,7 @@ public final class CairnNode implements AutoCloseable {
             .permitKeepAliveWithoutCalls(true)
             .addService(new KvService(this))
             .addService(new WatchService(this))
-            .addService(new LeaseService(this))
+            .addService(new LeaseService(this).bindWithLeaseLeases())
             .addService(cluster = new ClusterService(this))
             .addService(new MaintenanceService(this))
             .build()
