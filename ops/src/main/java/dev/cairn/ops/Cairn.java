@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "An etcd-compatible store on Raft and RocksDB.",
     subcommands = {
       UpCommand.class,
+      NodeCommand.class,
       DownCommand.class,
       KvCommand.class,
       LeaseCommand.class,
@@ -32,12 +33,26 @@ public final class Cairn {
     System.exit(run(args));
   }
 
+  /** A one-line description of a failure, naming the file when the JDK's message is only a path. */
+  static String describe(Throwable e) {
+    if (e instanceof java.nio.file.NoSuchFileException f) {
+      return "no such file or directory: " + f.getFile();
+    }
+    if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+      return "already exists: " + f.getFile();
+    }
+    if (e instanceof java.nio.file.AccessDeniedException f) {
+      return "permission denied: " + f.getFile();
+    }
+    return e.getMessage() == null ? e.toString() : e.getMessage();
+  }
+
   /** Runs the command line and returns the exit code (0 ok, 1 failure, 2 usage). */
   public static int run(String... args) {
     CommandLine cl = new CommandLine(new Cairn());
     cl.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
-          cmd.getErr().println("error: " + (e.getMessage() == null ? e : e.getMessage()));
+          cmd.getErr().println("error: " + describe(e));
           return 1;
         });
     return cl.execute(args);

@@ -194,7 +194,15 @@ final class LeaseCommand {
         List<Map<String, Object>> rows;
         try {
           rows =
-              LeaseLeasesCall.call(ch, client.timeout.toMillis()).stream()
+              dev.cairn.raft.LeaseLeases.decodeIds(
+                      io.grpc.stub.ClientCalls.blockingUnaryCall(
+                          ch,
+                          dev.cairn.raft.LeaseLeases.METHOD,
+                          io.grpc.CallOptions.DEFAULT.withDeadlineAfter(
+                              client.timeout.toMillis(),
+                              java.util.concurrent.TimeUnit.MILLISECONDS),
+                          new byte[0]))
+                  .stream()
                   .map(id -> Output.row("id", hex(id)))
                   .toList();
         } finally {

@@ -62,9 +62,11 @@ final class LocalCluster implements AutoCloseable {
     return members.stream().map(m -> m.name() + "=" + m.peerUrl()).collect(Collectors.joining(","));
   }
 
-  /** The arguments of {@code cairn node} for one member. */
+  /**
+   * The arguments of {@code cairn node} for one member. The cluster state is always "new": a member
+   * restarting on its data directory finds its Raft group there and ignores it.
+   */
   List<String> nodeArgs(Member m) {
-    boolean existing = Files.isDirectory(m.dataDir());
     return List.of(
         "--name", m.name(),
         "--data-dir", m.dataDir().toString(),
@@ -74,7 +76,7 @@ final class LocalCluster implements AutoCloseable {
         "--initial-advertise-peer-urls", m.peerUrl(),
         "--listen-metrics-urls", "http://127.0.0.1:" + m.metricsPort(),
         "--initial-cluster", initialCluster(),
-        "--initial-cluster-state", existing ? "existing" : "new");
+        "--initial-cluster-state", "new");
   }
 
   /** Starts every member as {@code java -cp <this jar> dev.cairn.ops.Cairn node ...}. */

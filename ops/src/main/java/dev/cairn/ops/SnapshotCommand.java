@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "snapshot",
     description = "Back up and restore the store.",
-    subcommands = {SnapshotCommand.Save.class, SnapshotCommand.Status.class})
+    subcommands = {SnapshotCommand.Save.class, SnapshotCommand.Status.class, RestoreCommand.class})
 final class SnapshotCommand {
 
   static void print(Output out, SnapshotFile.Info info) throws Exception {

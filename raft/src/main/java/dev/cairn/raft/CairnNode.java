@@ -132,7 +132,13 @@ public final class CairnNode implements AutoCloseable {
             .permitKeepAliveWithoutCalls(true)
             .addService(new KvService(this))
             .addService(new WatchService(this))
-            .addService(new LeaseService(this).bindWithLeaseLeases())
+            .addService(
+                LeaseLeases.withLeaseLeases(
+                    new LeaseService(this).bindService(),
+                    () ->
+                        LeaseLeases.encode(
+                            header(store().revision()),
+                            store().leases().stream().map(dev.cairn.store.Lease::id).toList())))
             .addService(cluster = new ClusterService(this))
             .addService(new MaintenanceService(this))
             .build()

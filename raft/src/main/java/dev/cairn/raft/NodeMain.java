@@ -62,6 +62,10 @@ public final class NodeMain {
     if (saved != null) {
       saved.forEach((k, v) -> flags.putIfAbsent((String) k, (String) v));
       flags.putIfAbsent("initial-advertise-peer-urls", saved.getProperty("advertise-peer-urls"));
+      // the token names the Raft group: a restart must find the same one
+      if (saved.getProperty("cluster-token") != null) {
+        flags.putIfAbsent("initial-cluster-token", saved.getProperty("cluster-token"));
+      }
     }
     String name = flags.getOrDefault("name", "default");
     List<URI> listenClient =

@@ -46,10 +46,11 @@ class StorePropertyTest {
 
   record Read(RangeRequest request) implements Step {}
 
-  @Property(tries = 60, shrinking = ShrinkingMode.BOUNDED)
+  @Property(tries = 120, shrinking = ShrinkingMode.BOUNDED)
   void engineAgreesWithTheModel(@ForAll("steps") List<Step> steps) throws Exception {
     Path dir = Files.createTempDirectory("cairn-prop");
-    StoreConfig config = StoreConfig.defaults(dir.resolve("db"));
+    // a tiny watcher queue: the watcher below keeps falling back to reading history from storage
+    StoreConfig config = StoreConfig.defaults(dir.resolve("db")).withWatcherQueueEvents(3);
     ModelStore model = new ModelStore(config);
     MvccStore engine = MvccStore.open(config);
     Recorder recorder = new Recorder();
@@ -204,7 +205,7 @@ class StorePropertyTest {
             net.jqwik.api.Tuple.of(5, batch), net.jqwik.api.Tuple.of(2, read))
         .list()
         .ofMinSize(1)
-        .ofMaxSize(40);
+        .ofMaxSize(80);
   }
 
   static Arbitrary<String> key() {
@@ -308,14 +309,20 @@ class StorePropertyTest {
         net.jqwik.api.Tuple.of(2, range(false).map(RequestOp.class::cast)));
   }
 
-  /** Nested transactions carry no compares: see the class comment. */
+  /**
+   * Nested transactions carry no compares and no deletes: see the class comment. (etcd's duplicate
+   * check lets {@code txn{put x}; txn{del x}} through but not the reverse order; the engine refuses
+   * both, a divergence only sibling nested txns can show.)
+   */
   static Arbitrary<Command.Txn> txn(boolean outer) {
     Arbitrary<RequestOp> ops =
         outer
             ? Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(8, op()),
                 net.jqwik.api.Tuple.of(1, txn(false).map(RequestOp.class::cast)))
-            : op();
+            : Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(2, put().map(RequestOp.class::cast)),
+                net.jqwik.api.Tuple.of(1, range(false).map(RequestOp.class::cast)));
     Arbitrary<List<Compare>> compares =
         outer ? compare().list().ofMaxSize(2) : Arbitraries.just(List.of());
     return Combinators.combine(compares, ops.list().ofMaxSize(3), ops.list().ofMaxSize(2))
