@@ -52,7 +52,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
               .setVersion(CairnNode.VERSION)
               .setDbSize(size)
               .setDbSizeInUse(size)
-              .setLeader(leader == null ? 0 : CairnNode.memberId(leader))
+              .setLeader(leader == null ? 0 : MemberIds.memberId(leader))
               .setRaftIndex(d.getRaftLog().getLastCommittedIndex())
               .setRaftTerm(d.getInfo().getCurrentTerm())
               .setRaftAppliedIndex(d.getInfo().getLastAppliedIndex())
@@ -119,7 +119,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   @Override
   public void moveLeader(MoveLeaderRequest request, StreamObserver<MoveLeaderResponse> out) {
     try {
-      RaftPeerId target = CairnNode.peerId(request.getTargetID());
+      RaftPeerId target = MemberIds.peerId(request.getTargetID());
       if (node.division().getRaftConf().getPeer(target) == null) {
         out.onError(
             Status.NOT_FOUND
