@@ -33,6 +33,7 @@ final class NodeCommand implements Callable<Integer> {
           "initial-cluster",
           "initial-cluster-state",
           "initial-cluster-token",
+          "quota-backend-bytes",
           "cert-file",
           "key-file",
           "trusted-ca-file",
@@ -122,6 +123,7 @@ final class NodeCommand implements Callable<Integer> {
     flags.put("initial-cluster", initialCluster);
     flags.put("initial-cluster-state", initialClusterState);
     flags.put("initial-cluster-token", initialClusterToken);
+    flags.put("quota-backend-bytes", quotaBackendBytes);
     flags.put("cert-file", certFile);
     flags.put("key-file", keyFile);
     flags.put("trusted-ca-file", trustedCaFile);

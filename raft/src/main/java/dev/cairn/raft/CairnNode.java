@@ -63,6 +63,7 @@ public final class CairnNode implements AutoCloseable {
   private Server grpc;
   private ClusterService cluster;
   private NodeMetrics metrics;
+  private SpaceQuota quota;
   private volatile boolean closed;
 
   private final NodeTls tls;
@@ -265,6 +266,14 @@ public final class CairnNode implements AutoCloseable {
 
   StoreStateMachine stateMachine() {
     return stateMachine;
+  }
+
+  /** The NOSPACE alarm: checked before proposing a write that adds data. */
+  synchronized SpaceQuota quota() {
+    if (quota == null) {
+      quota = new SpaceQuota(this::store, config.quotaBackendBytes(), memberId);
+    }
+    return quota;
   }
 
   LeaseKeeper leases() {

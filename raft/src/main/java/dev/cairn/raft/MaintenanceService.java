@@ -111,9 +111,35 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   }
 
   @Override
+  /**
+   * etcd's Alarm: GET lists the raised alarms (NOSPACE is the only one Cairn raises); ACTIVATE and
+   * DEACTIVATE raise and disarm NOSPACE. Disarming while the store is still over the quota leaves
+   * the alarm raised.
+   */
   public void alarm(AlarmRequest request, StreamObserver<AlarmResponse> out) {
+    SpaceQuota quota = node.quota();
+    boolean nospace =
+        request.getAlarm() == io.etcd.jetcd.api.AlarmType.NOSPACE
+            || request.getAlarm() == io.etcd.jetcd.api.AlarmType.NONE;
+    switch (request.getAction()) {
+      case ACTIVATE -> {
+        if (request.getAlarm() == io.etcd.jetcd.api.AlarmType.NOSPACE) {
+          quota.activate();
+        }
+      }
+      case DEACTIVATE -> {
+        if (nospace) {
+          quota.deactivate();
+        }
+      }
+      default -> {}
+    }
     KvService.respond(
-        out, AlarmResponse.newBuilder().setHeader(node.header(node.store().revision())).build());
+        out,
+        AlarmResponse.newBuilder()
+            .setHeader(node.header(node.store().revision()))
+            .addAllAlarms(quota.alarms())
+            .build());
   }
 
   @Override

@@ -40,6 +40,7 @@ public final class NodeMain {
           "initial-cluster",
           "initial-cluster-state",
           "initial-cluster-token",
+          "quota-backend-bytes",
           "cert-file",
           "key-file",
           "trusted-ca-file",
@@ -123,7 +124,8 @@ public final class NodeMain {
         NodeConfig.DEFAULT_SNAPSHOT_THRESHOLD,
         NodeConfig.DEFAULT_SEGMENT_SIZE_BYTES,
         NodeConfig.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
-        urls(flags.get("listen-metrics-urls")));
+        urls(flags.get("listen-metrics-urls")),
+        Long.parseLong(flags.getOrDefault("quota-backend-bytes", "0")));
   }
 
   private static List<URI> urls(String csv) {
