@@ -76,6 +76,9 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--initial-cluster-token")
   String initialClusterToken;
 
+  @Option(names = "--quota-backend-bytes", description = "NOSPACE above this size (default 2 GiB).")
+  String quotaBackendBytes;
+
   @Option(names = "--cert-file")
   String certFile;
 
