@@ -108,6 +108,7 @@ final class WatchService extends WatchGrpc.WatchImplBase
               .setCreated(true)
               .build());
       try {
+        Listener listener = new Listener(id);
         Watcher w =
             store.watch(
                 new dev.cairn.store.WatchRequest(
@@ -117,8 +118,12 @@ final class WatchService extends WatchGrpc.WatchImplBase
                     c.getPrevKv(),
                     noPut,
                     noDelete),
-                new Listener(id));
+                listener);
         watchers.put(id, w);
+        if (listener.compacted) {
+          // the hub canceled it before watch() returned
+          watchers.remove(id);
+        }
       } catch (CompactedException e) {
         canceled(id, e.compactRevision(), EtcdErrors.toStatus(e).getStatus().getDescription());
       } catch (RuntimeException e) {
@@ -251,6 +256,7 @@ final class WatchService extends WatchGrpc.WatchImplBase
 
     private final class Listener implements WatchListener {
       private final long id;
+      private volatile boolean compacted;
 
       Listener(long id) {
         this.id = id;
@@ -295,6 +301,7 @@ final class WatchService extends WatchGrpc.WatchImplBase
 
       @Override
       public void onCompacted(long compactRevision) {
+        compacted = true;
         watchers.remove(id);
         answered(id, Long.MAX_VALUE);
         canceled(id, compactRevision, "etcdserver: mvcc: required revision has been compacted");
