@@ -109,6 +109,10 @@ public final class CairnNode implements AutoCloseable {
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     server.start();
+    // the group starts on a Ratis thread: wait for it, so that a failure (say, the store's
+    // directory still locked by a previous process) fails this start instead of leaving a member
+    // that never serves
+    server.getDivision(groupId);
 
     raft = new RaftGateway(server, groupId, peerId, properties, initialPeers);
     leases = new LeaseKeeper(this, config.leaseCheckpointInterval());
