@@ -4,8 +4,10 @@ import com.google.protobuf.ByteString;
 import dev.cairn.store.Checkpoint;
 import dev.cairn.store.KvHash;
 import dev.cairn.store.MvccStore;
+import io.etcd.jetcd.api.AlarmMember;
 import io.etcd.jetcd.api.AlarmRequest;
 import io.etcd.jetcd.api.AlarmResponse;
+import io.etcd.jetcd.api.AlarmType;
 import io.etcd.jetcd.api.DefragmentRequest;
 import io.etcd.jetcd.api.DefragmentResponse;
 import io.etcd.jetcd.api.HashKVRequest;
@@ -112,8 +114,34 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
   @Override
   public void alarm(AlarmRequest request, StreamObserver<AlarmResponse> out) {
-    KvService.respond(
-        out, AlarmResponse.newBuilder().setHeader(node.header(node.store().revision())).build());
+    try {
+      SpaceQuota quota = node.quota();
+      boolean forUs = request.getMemberID() == 0 || request.getMemberID() == node.memberId();
+      boolean nospace =
+          request.getAlarm() == AlarmType.NOSPACE || request.getAlarm() == AlarmType.NONE;
+      switch (request.getAction()) {
+        case ACTIVATE -> {
+          if (forUs && request.getAlarm() == AlarmType.NOSPACE) {
+            quota.raise();
+          }
+        }
+        case DEACTIVATE -> {
+          if (forUs && nospace) {
+            quota.disarm();
+          }
+        }
+        default -> {}
+      }
+      AlarmResponse.Builder b =
+          AlarmResponse.newBuilder().setHeader(node.header(node.store().revision()));
+      if (quota.alarmed()) {
+        b.addAlarms(
+            AlarmMember.newBuilder().setMemberID(node.memberId()).setAlarm(AlarmType.NOSPACE));
+      }
+      KvService.respond(out, b.build());
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+    }
   }
 
   @Override

@@ -28,6 +28,10 @@ import java.util.Map;
  * @param snapshotThreshold log entries after which a snapshot is taken (etcd: 10 000 since 3.6)
  * @param segmentSizeBytes the Ratis log segment size; purging drops whole segments
  * @param leaseCheckpointInterval how often the leader records remaining lease TTLs in the log
+ * @param quotaBackendBytes when the store grows past this, the member raises the NOSPACE alarm and
+ *     refuses writes that add data until the alarm is disarmed (etcd's {@code
+ *     --quota-backend-bytes}; etcd's 2 GiB reflects bbolt's limits, RocksDB has none so the default
+ *     is 8 GiB)
  * @param listenMetricsUrls where {@code /metrics}, {@code /health} and {@code /readyz} are served
  *     (etcd's {@code --listen-metrics-urls}); none when empty
  */
@@ -46,6 +50,7 @@ public record NodeConfig(
     long snapshotThreshold,
     long segmentSizeBytes,
     Duration leaseCheckpointInterval,
+    long quotaBackendBytes,
     List<URI> listenMetricsUrls) {
 
   public static final Duration DEFAULT_ELECTION_TIMEOUT_MIN = Duration.ofMillis(1000);
@@ -53,6 +58,7 @@ public record NodeConfig(
   public static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
   public static final long DEFAULT_SEGMENT_SIZE_BYTES = 8L << 20;
   public static final Duration DEFAULT_LEASE_CHECKPOINT_INTERVAL = Duration.ofSeconds(5);
+  public static final long DEFAULT_QUOTA_BACKEND_BYTES = 8L << 30;
 
   public NodeConfig {
     listenClientUrls = List.copyOf(listenClientUrls);
@@ -68,6 +74,7 @@ public record NodeConfig(
     initialCluster = new LinkedHashMap<>(initialCluster == null ? Map.of() : initialCluster);
     clusterState = clusterState == null ? "new" : clusterState;
     clusterToken = clusterToken == null ? "etcd-cluster" : clusterToken;
+    quotaBackendBytes = quotaBackendBytes <= 0 ? DEFAULT_QUOTA_BACKEND_BYTES : quotaBackendBytes;
     listenMetricsUrls = listenMetricsUrls == null ? List.of() : List.copyOf(listenMetricsUrls);
     if (!clusterState.equals("new") && !clusterState.equals("existing")) {
       throw new IllegalArgumentException("--initial-cluster-state must be new or existing");
@@ -97,6 +104,7 @@ public record NodeConfig(
         DEFAULT_SNAPSHOT_THRESHOLD,
         DEFAULT_SEGMENT_SIZE_BYTES,
         DEFAULT_LEASE_CHECKPOINT_INTERVAL,
+        DEFAULT_QUOTA_BACKEND_BYTES,
         List.of());
   }
 
@@ -116,6 +124,7 @@ public record NodeConfig(
         threshold,
         segmentBytes,
         leaseCheckpointInterval,
+        quotaBackendBytes,
         listenMetricsUrls);
   }
 
@@ -135,6 +144,7 @@ public record NodeConfig(
         snapshotThreshold,
         segmentSizeBytes,
         leaseCheckpointInterval,
+        quotaBackendBytes,
         listenMetricsUrls);
   }
 
@@ -154,6 +164,7 @@ public record NodeConfig(
         snapshotThreshold,
         segmentSizeBytes,
         interval,
+        quotaBackendBytes,
         listenMetricsUrls);
   }
 
@@ -173,7 +184,28 @@ public record NodeConfig(
         snapshotThreshold,
         segmentSizeBytes,
         leaseCheckpointInterval,
+        quotaBackendBytes,
         List.of(url));
+  }
+
+  public NodeConfig withQuota(long bytes) {
+    return new NodeConfig(
+        name,
+        dataDir,
+        listenClientUrls,
+        advertiseClientUrls,
+        listenPeerUrls,
+        advertisePeerUrls,
+        initialCluster,
+        clusterState,
+        clusterToken,
+        electionTimeoutMin,
+        electionTimeoutMax,
+        snapshotThreshold,
+        segmentSizeBytes,
+        leaseCheckpointInterval,
+        bytes,
+        listenMetricsUrls);
   }
 
   /** Parses etcd's {@code name1=url1,name2=url2} (one URL per member is used). */
