@@ -68,8 +68,11 @@ public final class CairnNode implements AutoCloseable {
   private SpaceQuota quota;
   private volatile boolean closed;
 
-  private CairnNode(NodeConfig config) {
+  private final NodeTls tls;
+
+  private CairnNode(NodeConfig config, NodeTls tls) {
     this.config = config;
+    this.tls = tls;
     this.memberId = MemberIds.memberId(config.advertisePeerUrls().get(0));
     this.peerId = MemberIds.peerId(memberId);
     this.groupId = MemberIds.groupId(config.clusterToken());
@@ -79,9 +82,14 @@ public final class CairnNode implements AutoCloseable {
     this.properties = raftProperties(config);
   }
 
-  /** Starts a member; returns once its client port accepts connections. */
+  /** Starts a member without TLS; returns once its client port accepts connections. */
   public static CairnNode start(NodeConfig config) throws IOException {
-    CairnNode node = new CairnNode(config);
+    return start(config, NodeTls.NONE);
+  }
+
+  /** Starts a member; returns once its client port accepts connections. */
+  public static CairnNode start(NodeConfig config, NodeTls tls) throws IOException {
+    CairnNode node = new CairnNode(config, tls);
     try {
       node.startAll();
     } catch (IOException | RuntimeException e) {
@@ -108,6 +116,7 @@ public final class CairnNode implements AutoCloseable {
             .setServerId(peerId)
             .setGroup(group)
             .setProperties(properties)
+            .setParameters(tls.ratisParameters())
             .setStateMachine(stateMachine)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
@@ -117,7 +126,8 @@ public final class CairnNode implements AutoCloseable {
     // that never serves
     server.getDivision(groupId);
 
-    raft = new RaftGateway(server, groupId, peerId, properties, initialPeers);
+    raft =
+        new RaftGateway(server, groupId, peerId, properties, tls.ratisParameters(), initialPeers);
     leases = new LeaseKeeper(this, config.leaseCheckpointInterval());
     stateMachine.addListener(leases);
     stateMachine.setQueryHandler(this::answerQuery);
@@ -135,6 +145,7 @@ public final class CairnNode implements AutoCloseable {
     grpc =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(clientUrl.getHost(), clientUrl.getPort()))
+            .sslContext(tls.clientSslContext())
             .maxInboundMessageSize((int) StoreConfig.DEFAULT_MAX_REQUEST_BYTES + (512 << 10))
             // etcd's clients ping every few seconds; grpc's default (5 min) would answer GOAWAY
             .permitKeepAliveTime(5, TimeUnit.SECONDS)

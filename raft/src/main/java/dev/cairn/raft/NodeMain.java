@@ -28,9 +28,32 @@ import java.util.concurrent.CountDownLatch;
 public final class NodeMain {
   private NodeMain() {}
 
+  /** Every flag a node takes (etcd's names). */
+  static final java.util.Set<String> FLAGS =
+      java.util.Set.of(
+          "name",
+          "data-dir",
+          "listen-client-urls",
+          "advertise-client-urls",
+          "listen-peer-urls",
+          "initial-advertise-peer-urls",
+          "listen-metrics-urls",
+          "quota-backend-bytes",
+          "initial-cluster",
+          "initial-cluster-state",
+          "initial-cluster-token",
+          "cert-file",
+          "key-file",
+          "trusted-ca-file",
+          "client-cert-auth",
+          "peer-cert-file",
+          "peer-key-file",
+          "peer-trusted-ca-file",
+          "peer-client-cert-auth");
+
   public static void main(String[] args) throws Exception {
     NodeConfig config = parse(args);
-    CairnNode node = CairnNode.start(config);
+    CairnNode node = CairnNode.start(config, NodeTls.fromFlags(flags(args)));
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -42,7 +65,8 @@ public final class NodeMain {
     stop.await();
   }
 
-  static NodeConfig parse(String[] args) throws Exception {
+  /** The {@code --flag value} (or {@code --flag=value}) pairs; unknown flags are an error. */
+  static Map<String, String> flags(String[] args) {
     Map<String, String> flags = new HashMap<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -50,14 +74,23 @@ public final class NodeMain {
         throw new IllegalArgumentException("unexpected argument " + a);
       }
       int eq = a.indexOf('=');
+      String name = eq > 0 ? a.substring(2, eq) : a.substring(2);
+      if (!FLAGS.contains(name)) {
+        throw new IllegalArgumentException("unknown flag --" + name);
+      }
       if (eq > 0) {
-        flags.put(a.substring(2, eq), a.substring(eq + 1));
+        flags.put(name, a.substring(eq + 1));
       } else if (i + 1 < args.length) {
-        flags.put(a.substring(2), args[++i]);
+        flags.put(name, args[++i]);
       } else {
         throw new IllegalArgumentException("missing value for " + a);
       }
     }
+    return flags;
+  }
+
+  static NodeConfig parse(String[] args) throws Exception {
+    Map<String, String> flags = flags(args);
     Path dataDir = Path.of(flags.getOrDefault("data-dir", "default.cairn"));
     Properties saved = CairnNode.readMemberFile(dataDir);
     if (saved != null) {

@@ -48,6 +48,10 @@ final class RaftGateway implements AutoCloseable {
   private final RaftClient reader;
   private final ClientId localClientId = ClientId.randomId();
   private final AtomicLong localCallIds = new AtomicLong();
+
+  /** Ratis's non-property settings: the peer TLS configuration. */
+  private final org.apache.ratis.conf.Parameters parameters;
+
   private RaftClient memberQueries;
   private long memberQueriesConf = -1;
 
@@ -56,7 +60,9 @@ final class RaftGateway implements AutoCloseable {
       RaftGroupId groupId,
       RaftPeerId self,
       RaftProperties properties,
+      org.apache.ratis.conf.Parameters parameters,
       List<RaftPeer> initialPeers) {
+    this.parameters = parameters;
     this.server = server;
     this.groupId = groupId;
     this.self = self;
@@ -77,6 +83,7 @@ final class RaftGateway implements AutoCloseable {
   RaftClient newClient(List<RaftPeer> peers) {
     return RaftClient.newBuilder()
         .setProperties(properties)
+        .setParameters(parameters)
         .setRaftGroup(RaftGroup.valueOf(groupId, peers))
         .setRetryPolicy(
             RetryPolicies.retryUpToMaximumCountWithFixedSleep(
@@ -165,6 +172,8 @@ final class RaftGateway implements AutoCloseable {
       memberQueries =
           RaftClient.newBuilder()
               .setProperties(properties)
+              .setParameters(parameters)
+              .setParameters(parameters)
               .setRaftGroup(RaftGroup.valueOf(groupId, allPeers()))
               .setRetryPolicy(RetryPolicies.noRetry())
               .build();

@@ -43,6 +43,7 @@ class NodeMainTest {
     assertThat(c.initialCluster()).containsOnlyKeys("n1", "n2");
     assertThat(c.clusterState()).isEqualTo("existing");
     assertThat(c.listenMetricsUrls()).containsExactly(URI.create("http://127.0.0.1:2381"));
+    assertThat(c.quotaBackendBytes()).isEqualTo(1 << 20);
   }
 
   @Test
