@@ -33,7 +33,9 @@ class NodeMainTest {
               "--initial-cluster-state",
               "existing",
               "--listen-metrics-urls",
-              "http://127.0.0.1:2381"
+              "http://127.0.0.1:2381",
+              "--quota-backend-bytes",
+              "1048576"
             });
     assertThat(c.name()).isEqualTo("n1");
     assertThat(c.dataDir()).isEqualTo(dir);
