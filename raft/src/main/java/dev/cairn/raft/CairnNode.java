@@ -217,6 +217,11 @@ public final class CairnNode implements AutoCloseable {
     // pinning the leader's log forever
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, 1);
+    // every reply stays in the retry cache until it expires (60 s by default): at tens of
+    // thousands of writes a second that is a large part of the heap. 20 s covers the usual retry
+    // of a request after a leader change; a retry later than that may apply twice (as a retry by
+    // an etcd client on a new connection may with etcd)
+    RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(20, TimeUnit.SECONDS));
     return p;
   }
 
