@@ -83,34 +83,11 @@ final class FaultRun {
         }
         compactions = workload.compactions();
 
-        // heal everything, then the final checks
-        cluster.heal();
-        for (int i = 0; i < NODES; i++) {
-          cluster.resume(i);
-          if (!cluster.node(i).isRunning()) {
-            cluster.restart(i);
-          }
+        try {
+          healAndCheck(cluster, workload, history, watchers, anomalies);
+        } catch (AssertionError | Exception e) {
+          anomalies.add("after healing: " + e);
         }
-        cluster.awaitLeader(Duration.ofSeconds(60));
-        cluster.awaitServing(Duration.ofSeconds(90));
-        for (int i = 0; i < NODES; i++) {
-          try (Client c = cluster.client(i)) {
-            for (int k = 0; k < KEYS; k++) {
-              workload.get(100 + i, c.getKVClient(), Workload.key(k));
-            }
-          }
-        }
-        long finalRev;
-        try (Client c = cluster.client(0)) {
-          finalRev =
-              Workload.await(c.getKVClient().get(Workload.b("final"))).getHeader().getRevision();
-        }
-        WatchRecorder reference =
-            new WatchRecorder(
-                "final watch@n1", cluster.client(0), Math.max(1, workload.compactedTo() + 1));
-        watchers.add(reference);
-        checkWatches(watchers, history, finalRev, anomalies);
-        checkHashes(cluster, finalRev, anomalies);
       }
       LinearizabilityChecker.Verdict v = new LinearizabilityChecker().check(history.forChecker());
       verdict = v.result().toString();
@@ -145,11 +122,54 @@ final class FaultRun {
         file);
   }
 
+  /**
+   * Heals every fault, reads every key through every member, and runs the watch and hash checks.
+   */
+  private static void healAndCheck(
+      ProcessCluster cluster,
+      Workload workload,
+      History history,
+      List<WatchRecorder> watchers,
+      List<String> anomalies)
+      throws Exception {
+    // heal everything, then the final checks
+    cluster.heal();
+    for (int i = 0; i < NODES; i++) {
+      cluster.resume(i);
+      if (!cluster.node(i).isRunning()) {
+        cluster.restart(i);
+      }
+    }
+    cluster.awaitLeader(Duration.ofSeconds(60));
+    cluster.awaitServing(Duration.ofSeconds(90));
+    for (int i = 0; i < NODES; i++) {
+      try (Client c = cluster.client(i)) {
+        for (int k = 0; k < KEYS; k++) {
+          workload.get(100 + i, c.getKVClient(), Workload.key(k));
+        }
+      }
+    }
+    long finalRev;
+    try (Client c = cluster.client(0)) {
+      finalRev = Workload.await(c.getKVClient().get(Workload.b("final"))).getHeader().getRevision();
+    }
+    WatchRecorder reference =
+        new WatchRecorder(
+            "final watch@n1", cluster.client(0), Math.max(1, workload.compactedTo() + 1));
+    watchers.add(reference);
+    checkWatches(
+        watchers, history, finalRev, System.nanoTime() + TimeUnit.SECONDS.toNanos(60), anomalies);
+    checkHashes(cluster, finalRev, anomalies);
+  }
+
   /** The watch checks; see the class comment. */
   static void checkWatches(
-      List<WatchRecorder> watchers, History history, long finalRev, List<String> anomalies)
+      List<WatchRecorder> watchers,
+      History history,
+      long finalRev,
+      long deadline,
+      List<String> anomalies)
       throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     for (WatchRecorder w : watchers) {
       if (!w.awaitRevision(finalRev, deadline) && w.compactedAt() < 0) {
         anomalies.add(
@@ -158,7 +178,7 @@ final class FaultRun {
                 + w.lastRevision()
                 + " of "
                 + finalRev
-                + (w.ended() ? " (the watch ended)" : " (nothing more within 60 s)"));
+                + (w.ended() ? " (the watch ended)" : " (nothing more before the deadline)"));
       }
     }
     Map<Long, List<WatchRecorder.Event>> reference = new TreeMap<>();

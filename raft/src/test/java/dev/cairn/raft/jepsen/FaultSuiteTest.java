@@ -2,7 +2,10 @@ package dev.cairn.raft.jepsen;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,11 +55,20 @@ class FaultSuiteTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("scenarios")
   void keepsEtcdsPromisesUnder(Fault fault) throws Exception {
-    FaultRun.Result r = FaultRun.run(fault, load(), dir, 20261122L + fault.ordinal());
+    FaultRun.Result r;
+    try {
+      r = FaultRun.run(fault, load(), dir, 20261122L + fault.ordinal());
+    } catch (AssertionError | Exception e) {
+      keep(fault);
+      throw e;
+    }
     synchronized (RESULTS) {
       RESULTS.add(r);
     }
     System.out.println(row(r));
+    if (!r.anomalies().isEmpty() || Boolean.getBoolean("cairn.faults.keep")) {
+      keep(fault);
+    }
     r.anomalies().forEach(a -> System.out.println("  ANOMALY " + a));
     assertThat(r.rounds()).as("fault rounds").isGreaterThanOrEqualTo(1);
     assertThat(r.opsChecked()).as("operations checked").isGreaterThan(100);
@@ -83,6 +95,18 @@ class FaultSuiteTest {
             "secs"));
     RESULTS.forEach(r -> s.append(row(r)).append('\n'));
     System.out.println(s);
+  }
+
+  /** Copies the history and the member logs to target/fault-runs/SCENARIO for a closer look. */
+  private void keep(Fault fault) throws IOException {
+    Path to = Path.of("target", "fault-runs", fault.name());
+    Files.createDirectories(to);
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    System.out.println("  kept the history and member logs in " + to.toAbsolutePath());
   }
 
   static String row(FaultRun.Result r) {

@@ -111,8 +111,10 @@ final class ProcessCluster implements AutoCloseable {
    */
   int awaitLeader(Set<Integer> among, Duration timeout) throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
+    String seen = "";
     while (System.nanoTime() < end) {
       Map<Long, Integer> ids = new LinkedHashMap<>();
+      StringBuilder views = new StringBuilder();
       Set<Long> leaders = new HashSet<>();
       boolean all = true;
       for (int i : among) {
@@ -123,7 +125,13 @@ final class ProcessCluster implements AutoCloseable {
         }
         ids.put(s.getHeader().getMemberId(), i);
         leaders.add(s.getLeader());
+        views
+            .append(nodes.get(i).name)
+            .append(" sees leader ")
+            .append(Long.toHexString(s.getLeader()))
+            .append("; ");
       }
+      seen = views.toString() + "members " + ids.keySet().stream().map(Long::toHexString).toList();
       if (all && leaders.size() == 1) {
         Integer leader = ids.get(leaders.iterator().next());
         if (leader != null) {
@@ -132,7 +140,7 @@ final class ProcessCluster implements AutoCloseable {
       }
       TimeUnit.MILLISECONDS.sleep(100);
     }
-    throw new AssertionError("no leader among " + among + " within " + timeout);
+    throw new AssertionError("no leader among " + among + " within " + timeout + ": " + seen);
   }
 
   int awaitLeader(Duration timeout) throws InterruptedException {
@@ -205,31 +213,88 @@ final class ProcessCluster implements AutoCloseable {
 
   /**
    * Removes member i with MemberRemove (asked of another member), kills it, wipes its data, adds it
-   * back with MemberAdd and starts it with {@code --initial-cluster-state existing}.
+   * back with MemberAdd and starts it with {@code --initial-cluster-state existing}; returns once
+   * it serves again.
    */
   void replaceMember(int i, Duration timeout) throws Exception {
-    int other = (i + 1) % nodes.size();
-    StatusResponse s = null;
     long end = System.nanoTime() + timeout.toNanos();
-    while (s == null && System.nanoTime() < end) {
+    int via = (i + 1) % nodes.size();
+    long id = removeMember(i, via, end);
+    addMember(i, via, end);
+    nodes.get(i).start(initialCluster(), "existing");
+    awaitJoined(i, id, (i + 2) % nodes.size(), end);
+  }
+
+  /** MemberRemove of member i asked of member {@code via}, then kill -9 and wipe; its id. */
+  long removeMember(int i, int via, long deadline) throws Exception {
+    StatusResponse s = null;
+    while (s == null && System.nanoTime() < deadline) {
       s = status(i);
     }
     if (s == null) {
       throw new AssertionError(nodes.get(i) + " does not answer Status");
     }
     long id = s.getHeader().getMemberId();
-    try (Client c = client(other)) {
-      retry(() -> c.getClusterClient().removeMember(id).get(5, TimeUnit.SECONDS), end);
-      nodes.get(i).kill();
-      nodes.get(i).wipe();
+    try (Client c = client(via)) {
+      retry(() -> c.getClusterClient().removeMember(id).get(5, TimeUnit.SECONDS), deadline);
+    }
+    nodes.get(i).kill();
+    nodes.get(i).wipe();
+    return id;
+  }
+
+  /** MemberAdd of member i's peer URL asked of member {@code via} (i is not started). */
+  void addMember(int i, int via, long deadline) throws Exception {
+    try (Client c = client(via)) {
       retry(
           () ->
               c.getClusterClient()
                   .addMember(List.of(java.net.URI.create(nodes.get(i).peerUrl())), false)
                   .get(5, TimeUnit.SECONDS),
-          end);
+          deadline);
     }
+  }
+
+  /** Starts a member added with MemberAdd: {@code --initial-cluster-state existing}. */
+  void startJoining(int i) {
     nodes.get(i).start(initialCluster(), "existing");
+  }
+
+  /**
+   * Waits until member i (id) is in the configuration as a third member sees it (not the one that
+   * took the MemberAdd, which also lists adds still pending) and serves a linearizable read.
+   */
+  void awaitJoined(int i, long id, int witness, long deadline) throws Exception {
+    try (Client w = client(witness);
+        Client joined = client(i)) {
+      String last = "";
+      while (System.nanoTime() < deadline) {
+        try {
+          var members = w.getClusterClient().listMember().get(2, TimeUnit.SECONDS).getMembers();
+          last =
+              members.stream()
+                  .map(m -> m.getName() + ":" + Long.toHexString(m.getId()))
+                  .toList()
+                  .toString();
+          if (members.stream().anyMatch(m -> m.getId() == id)) {
+            joined.getKVClient().get(ByteSequence.from("health", UTF_8)).get(2, TimeUnit.SECONDS);
+            return;
+          }
+        } catch (Exception e) {
+          last = e.toString();
+        }
+        TimeUnit.MILLISECONDS.sleep(200);
+      }
+      throw new AssertionError(
+          "MemberAdd of "
+              + nodes.get(i).name
+              + " ("
+              + Long.toHexString(id)
+              + ") was acknowledged, but it is not a serving member as "
+              + nodes.get(witness).name
+              + " sees it: "
+              + last);
+    }
   }
 
   interface Call {

@@ -51,6 +51,21 @@ final class WatchRecorder implements AutoCloseable {
                 Watch.listener(this::onNext, this::onError, this::onCompleted));
   }
 
+  /** A stream recorded elsewhere (tests): no client, responses given by {@link #delivered}. */
+  WatchRecorder(String name, long startRevision) {
+    this.name = name;
+    this.client = null;
+    this.startRevision = startRevision;
+    this.watcher = null;
+  }
+
+  /** One response as delivered, in order. */
+  synchronized WatchRecorder delivered(Event... events) {
+    responses.add(List.of(events));
+    notifyAll();
+    return this;
+  }
+
   private synchronized void onNext(WatchResponse r) {
     List<Event> events = new ArrayList<>();
     for (WatchEvent e : r.getEvents()) {
@@ -163,6 +178,9 @@ final class WatchRecorder implements AutoCloseable {
 
   @Override
   public void close() {
+    if (watcher == null) {
+      return;
+    }
     try {
       watcher.close();
     } finally {
