@@ -44,6 +44,9 @@ enum Fault {
       for (int i = 0; i < c.size(); i++) {
         c.restart(i);
       }
+      // the whole cluster was down: let the load run on a serving cluster before the next round
+      c.awaitServing(LEADER_WAIT);
+      hold(5000);
     }
   },
   /** SIGSTOP of the leader for longer than an election timeout, then SIGCONT. */

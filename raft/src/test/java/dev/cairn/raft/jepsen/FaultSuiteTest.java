@@ -30,7 +30,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * </pre>
  *
  * {@code -Dcairn.faults.only=KILL_LEADER,PARTITION_LEADER} runs only those scenarios. Both print a
- * summary table: scenario, fault rounds, operations checked, watch events checked, anomalies.
+ * summary table: scenario, fault rounds, operations checked (with the unknown and failed
+ * invocations), watch events checked, watch stream errors (each one a resume by jetcd),
+ * compactions, the checker's verdict, anomalies, seconds.
  */
 class FaultSuiteTest {
   private static final boolean LONG = "long".equals(System.getProperty("cairn.faults"));
@@ -82,13 +84,14 @@ class FaultSuiteTest {
     StringBuilder s = new StringBuilder();
     s.append(
         String.format(
-            "%n%-17s %6s %8s %8s %8s %8s %6s %-13s %9s %7s%n",
+            "%n%-17s %6s %8s %8s %8s %8s %8s %6s %-13s %9s %7s%n",
             "scenario",
             "rounds",
             "ops",
             "unknown",
             "failed",
             "watchEv",
+            "watchErr",
             "compct",
             "linearizable",
             "anomalies",
@@ -111,13 +114,14 @@ class FaultSuiteTest {
 
   static String row(FaultRun.Result r) {
     return String.format(
-        "%-17s %6d %8d %8d %8d %8d %6d %-13s %9d %7d",
+        "%-17s %6d %8d %8d %8d %8d %8d %6d %-13s %9d %7d",
         r.fault(),
         r.rounds(),
         r.opsChecked(),
         r.unknown(),
         r.failed(),
         r.watchEvents(),
+        r.watchErrors(),
         r.compactions(),
         r.linearizability(),
         r.anomalies().size(),
