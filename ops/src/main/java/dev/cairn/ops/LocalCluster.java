@@ -20,22 +20,40 @@ final class LocalCluster implements AutoCloseable {
   static final String PID_FILE = "cluster.pids";
 
   record Member(
-      String name, int clientPort, int peerPort, int metricsPort, Path dataDir, Path log) {
+      String name,
+      int clientPort,
+      int peerPort,
+      int metricsPort,
+      Path dataDir,
+      Path log,
+      String scheme) {
     String clientUrl() {
-      return "http://127.0.0.1:" + clientPort;
+      return scheme + "://127.0.0.1:" + clientPort;
     }
 
     String peerUrl() {
-      return "http://127.0.0.1:" + peerPort;
+      return scheme + "://127.0.0.1:" + peerPort;
     }
   }
 
   private final Path dir;
+
+  /** Certificates as {@code cairn certs} writes them (ca.crt, NAME.crt/key), or null: plaintext. */
+  private final Path certs;
+
   private final List<Member> members = new ArrayList<>();
   private final List<Process> processes = new ArrayList<>();
 
   LocalCluster(Path dir, int nodes, int basePort) {
+    this(dir, nodes, basePort, null);
+  }
+
+  /**
+   * A cluster whose client and peer traffic is mutual TLS with the certificates in {@code certs}.
+   */
+  LocalCluster(Path dir, int nodes, int basePort, Path certs) {
     this.dir = dir.toAbsolutePath();
+    this.certs = certs == null ? null : certs.toAbsolutePath();
     for (int i = 0; i < nodes; i++) {
       String name = "n" + (i + 1);
       int client = basePort + 10 * i;
@@ -46,7 +64,8 @@ final class LocalCluster implements AutoCloseable {
               client + 1,
               client + 2,
               this.dir.resolve(name),
-              this.dir.resolve(name + ".log")));
+              this.dir.resolve(name + ".log"),
+              certs == null ? "http" : "https"));
     }
   }
 
@@ -67,6 +86,39 @@ final class LocalCluster implements AutoCloseable {
    * restarting on its data directory finds its Raft group there and ignores it.
    */
   List<String> nodeArgs(Member m) {
+    List<String> args = new ArrayList<>(plainArgs(m));
+    if (certs != null) {
+      String ca = certs.resolve("ca.crt").toString();
+      String crt = certs.resolve(m.name() + ".crt").toString();
+      String key = certs.resolve(m.name() + ".key").toString();
+      args.addAll(
+          List.of(
+              "--cert-file",
+              crt,
+              "--key-file",
+              key,
+              "--trusted-ca-file",
+              ca,
+              "--client-cert-auth",
+              "true",
+              "--peer-cert-file",
+              crt,
+              "--peer-key-file",
+              key,
+              "--peer-trusted-ca-file",
+              ca,
+              "--peer-client-cert-auth",
+              "true"));
+    }
+    return args;
+  }
+
+  /** Certificates of this cluster, or null. */
+  Path certs() {
+    return certs;
+  }
+
+  private List<String> plainArgs(Member m) {
     return List.of(
         "--name", m.name(),
         "--data-dir", m.dataDir().toString(),

@@ -97,7 +97,16 @@ final class UpCommand implements Callable<Integer> {
   static void awaitLeader(LocalCluster cluster, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     String endpoints = cluster.endpoints();
-    try (Client client = Client.builder().endpoints(endpoints.split(",")).build()) {
+    io.etcd.jetcd.ClientBuilder builder = Client.builder().endpoints(endpoints.split(","));
+    if (cluster.certs() != null) {
+      java.nio.file.Path certs = cluster.certs();
+      builder.sslContext(
+          ssl ->
+              ssl.trustManager(certs.resolve("ca.crt").toFile())
+                  .keyManager(
+                      certs.resolve("client.crt").toFile(), certs.resolve("client.key").toFile()));
+    }
+    try (Client client = builder.build()) {
       while (System.nanoTime() < deadline) {
         for (Process p : cluster.processes()) {
           if (!p.isAlive()) {

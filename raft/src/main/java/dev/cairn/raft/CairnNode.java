@@ -11,35 +11,25 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
-import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -68,40 +58,36 @@ public final class CairnNode implements AutoCloseable {
   private final RaftProperties properties;
   private RaftServer server;
 
-  /**
-   * Ratis's ordered client numbers its requests per server, so requests of one client must not be
-   * spread over several servers: writes (to the leader), leader queries and per-member reads each
-   * get their own client.
-   */
-  private RaftClient client;
-
-  private RaftClient leaderQueries;
-  private RaftClient reader;
-  private RaftClient memberQueries;
-  private long memberQueriesConf = -1;
+  private RaftGateway raft;
   private LeaseKeeper leases;
   private Server grpc;
   private ClusterService cluster;
   private NodeMetrics metrics;
+  private SpaceQuota quota;
   private volatile boolean closed;
 
-  private CairnNode(NodeConfig config) {
+  private final NodeTls tls;
+
+  private CairnNode(NodeConfig config, NodeTls tls) {
     this.config = config;
-    this.memberId = memberId(config.advertisePeerUrls().get(0));
-    this.peerId = peerId(memberId);
-    this.groupId =
-        RaftGroupId.valueOf(
-            UUID.nameUUIDFromBytes(
-                ("cairn/" + config.clusterToken()).getBytes(StandardCharsets.UTF_8)));
-    this.clusterId = hash64("cairn-cluster/" + groupId.getUuid());
+    this.tls = tls;
+    this.memberId = MemberIds.memberId(config.advertisePeerUrls().get(0));
+    this.peerId = MemberIds.peerId(memberId);
+    this.groupId = MemberIds.groupId(config.clusterToken());
+    this.clusterId = MemberIds.clusterId(groupId);
     this.stateMachine =
         new StoreStateMachine(StoreConfig.defaults(config.dataDir().resolve("store")));
     this.properties = raftProperties(config);
   }
 
-  /** Starts a member; returns once its client port accepts connections. */
+  /** Starts a member without TLS; returns once its client port accepts connections. */
   public static CairnNode start(NodeConfig config) throws IOException {
-    CairnNode node = new CairnNode(config);
+    return start(config, NodeTls.NONE);
+  }
+
+  /** Starts a member; returns once its client port accepts connections. */
+  public static CairnNode start(NodeConfig config, NodeTls tls) throws IOException {
+    CairnNode node = new CairnNode(config, tls);
     try {
       node.startAll();
     } catch (IOException | RuntimeException e) {
@@ -117,7 +103,7 @@ public final class CairnNode implements AutoCloseable {
     boolean existing = Files.isDirectory(raftDir.resolve(groupId.getUuid().toString()));
     writeMemberFile();
 
-    List<RaftPeer> initialPeers = peers(config.initialCluster());
+    List<RaftPeer> initialPeers = MemberIds.peers(config.initialCluster());
     RaftGroup group =
         existing || config.clusterState().equals("existing")
             ? RaftGroup.valueOf(groupId)
@@ -128,14 +114,14 @@ public final class CairnNode implements AutoCloseable {
             .setServerId(peerId)
             .setGroup(group)
             .setProperties(properties)
+            .setParameters(tls.ratisParameters())
             .setStateMachine(stateMachine)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     server.start();
 
-    client = newClient(initialPeers);
-    leaderQueries = newClient(initialPeers);
-    reader = newClient(initialPeers);
+    raft =
+        new RaftGateway(server, groupId, peerId, properties, tls.ratisParameters(), initialPeers);
     leases = new LeaseKeeper(this, config.leaseCheckpointInterval());
     stateMachine.addListener(leases);
     stateMachine.setQueryHandler(this::answerQuery);
@@ -151,7 +137,11 @@ public final class CairnNode implements AutoCloseable {
     grpc =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(clientUrl.getHost(), clientUrl.getPort()))
+            .sslContext(tls.clientSslContext())
             .maxInboundMessageSize((int) StoreConfig.DEFAULT_MAX_REQUEST_BYTES + (512 << 10))
+            // etcd's clients ping every few seconds; grpc's default (5 min) would answer GOAWAY
+            .permitKeepAliveTime(5, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
             .addService(new KvService(this))
             .addService(new WatchService(this))
             .addService(
@@ -174,64 +164,13 @@ public final class CairnNode implements AutoCloseable {
         Long.toHexString(clusterId));
   }
 
-  private RaftClient newClient(List<RaftPeer> peers) {
-    return RaftClient.newBuilder()
-        .setProperties(properties)
-        .setRaftGroup(RaftGroup.valueOf(groupId, peers))
-        .setRetryPolicy(
-            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                100, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
-        .build();
-  }
-
-  static List<RaftPeer> peers(Map<String, URI> cluster) {
-    List<RaftPeer> out = new ArrayList<>();
-    cluster.forEach((name, url) -> out.add(peer(url, false)));
-    return out;
-  }
-
-  /**
-   * The Ratis peer of a member: its id is the member id (derived from the first peer URL, as etcd
-   * derives its member ids, so that MemberAdd, which carries only peer URLs, names the same peer as
-   * the joining member's own flags); its address is the URL's host and port.
-   */
-  static RaftPeer peer(URI peerUrl, boolean learner) {
-    RaftPeer.Builder b =
-        RaftPeer.newBuilder()
-            .setId(peerId(memberId(peerUrl)))
-            .setAddress(NodeConfig.hostPort(peerUrl));
-    if (learner) {
-      b.setStartupRole(org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER);
-    }
-    return b.build();
-  }
-
-  static RaftPeerId peerId(long memberId) {
-    return RaftPeerId.valueOf(Long.toHexString(memberId));
-  }
-
-  static long memberId(RaftPeerId peer) {
-    return Long.parseUnsignedLong(peer.toString(), 16);
-  }
-
-  /** A member's id: from its first advertised peer URL (scheme, host and port). */
-  static long memberId(URI peerUrl) {
-    return hash64(
-        "cairn-member/"
-            + peerUrl.getScheme()
-            + "://"
-            + peerUrl.getHost()
-            + ":"
-            + peerUrl.getPort());
-  }
-
   /** The name of a member as this one knows it from its flags ("" when unknown). */
   String knownName(RaftPeerId peer) {
     if (peer.equals(peerId)) {
       return config.name();
     }
     for (Map.Entry<String, URI> e : config.initialCluster().entrySet()) {
-      if (peerId(memberId(e.getValue())).equals(peer)) {
+      if (MemberIds.peerId(MemberIds.memberId(e.getValue())).equals(peer)) {
         return e.getKey();
       }
     }
@@ -242,21 +181,9 @@ public final class CairnNode implements AutoCloseable {
     return peerId;
   }
 
-  /** Voters and learners of the current configuration. */
-  List<RaftPeer> allPeers() {
-    var conf = division().getRaftConf();
-    List<RaftPeer> peers = new ArrayList<>(conf.getAllPeers());
-    peers.addAll(conf.getAllPeers(org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER));
-    return peers;
-  }
-
   /** A client for one administrative call (set configuration, transfer leadership). */
   RaftClient adminClient() {
-    List<RaftPeer> peers = allPeers();
-    if (peers.isEmpty()) {
-      peers = peers(config.initialCluster());
-    }
-    return newClient(peers);
+    return raft.adminClient(MemberIds.peers(config.initialCluster()));
   }
 
   private static RaftProperties raftProperties(NodeConfig config) {
@@ -270,6 +197,9 @@ public final class CairnNode implements AutoCloseable {
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(config.electionTimeoutMax()));
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(5, TimeUnit.SECONDS));
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    // the leader answers read indexes from its lease (no heartbeat round) while its followers'
+    // acknowledgements are younger than 0.9 × the minimum election timeout
+    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
     RaftServerConfigKeys.Read.setTimeout(p, TimeDuration.valueOf(5, TimeUnit.SECONDS));
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotThreshold());
@@ -338,20 +268,20 @@ public final class CairnNode implements AutoCloseable {
     return stateMachine;
   }
 
+  /** The NOSPACE alarm: checked before proposing a write that adds data. */
+  synchronized SpaceQuota quota() {
+    if (quota == null) {
+      quota = new SpaceQuota(this::store, config.quotaBackendBytes(), memberId);
+    }
+    return quota;
+  }
+
   LeaseKeeper leases() {
     return leases;
   }
 
   RaftServer.Division division() {
-    try {
-      return server.getDivision(groupId);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  RaftClient raftClient() {
-    return client;
+    return raft.division();
   }
 
   public long memberId() {
@@ -409,7 +339,7 @@ public final class CairnNode implements AutoCloseable {
 
   /** Replicates a command; completes with the state machine's reply (see {@link CommandCodec}). */
   CompletableFuture<byte[]> propose(Command command) {
-    CompletableFuture<byte[]> f = reply(client.async().send(message(CommandCodec.encode(command))));
+    CompletableFuture<byte[]> f = raft.propose(command);
     f.whenComplete(
         (r, t) -> {
           if (t != null && metrics != null) {
@@ -421,64 +351,17 @@ public final class CairnNode implements AutoCloseable {
 
   /** A linearizable read-only query answered by this member once it has applied the read index. */
   CompletableFuture<byte[]> readLocal(byte[] query) {
-    return reply(reader.async().sendReadOnlyUnordered(message(query), peerId));
+    return raft.readLocal(query);
   }
 
-  /** A query answered by the leader's state machine, without a read index. */
+  /** A query answered by the leader's state machine (lease keep-alives and time-to-live). */
   CompletableFuture<byte[]> askLeader(byte[] query) {
-    return reply(leaderQueries.async().sendReadOnlyNonLinearizable(message(query)));
+    return raft.askLeader(query);
   }
 
-  /**
-   * A query answered by one member's state machine as it is (a stale read, which learners answer
-   * too), with no retries.
-   */
+  /** A query answered by one member's state machine as it is. */
   CompletableFuture<byte[]> askMember(RaftPeerId peer, byte[] query) {
-    return reply(
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return memberQueries().io().sendStaleRead(message(query), 0, peer);
-              } catch (IOException e) {
-                throw new CompletionException(e);
-              }
-            }));
-  }
-
-  /** A client without retries that knows every member of the current configuration. */
-  private synchronized RaftClient memberQueries() {
-    var conf = division().getRaftConf();
-    if (memberQueries == null || memberQueriesConf != conf.getLogEntryIndex()) {
-      if (memberQueries != null) {
-        try {
-          memberQueries.close();
-        } catch (IOException e) {
-          LOG.debug("closing member query client", e);
-        }
-      }
-      memberQueries =
-          RaftClient.newBuilder()
-              .setProperties(properties)
-              .setRaftGroup(RaftGroup.valueOf(groupId, allPeers()))
-              .setRetryPolicy(RetryPolicies.noRetry())
-              .build();
-      memberQueriesConf = conf.getLogEntryIndex();
-    }
-    return memberQueries;
-  }
-
-  private static Message message(byte[] b) {
-    return Message.valueOf(UnsafeByteOperations.unsafeWrap(b));
-  }
-
-  private static CompletableFuture<byte[]> reply(CompletableFuture<RaftClientReply> f) {
-    return f.thenApply(
-        r -> {
-          if (!r.isSuccess()) {
-            throw new CompletionException(r.getException());
-          }
-          return r.getMessage().getContent().toByteArray();
-        });
+    return raft.askMember(peer, query);
   }
 
   private CompletableFuture<byte[]> answerQuery(byte tag, byte[] body) {
@@ -498,19 +381,6 @@ public final class CairnNode implements AutoCloseable {
     config.advertisePeerUrls().forEach(u -> b.addPeerURLs(u.toString()));
     config.advertiseClientUrls().forEach(u -> b.addClientURLs(u.toString()));
     return b.build();
-  }
-
-  private static long hash64(String s) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-      long v = 0;
-      for (int i = 0; i < 8; i++) {
-        v = (v << 8) | (d[i] & 0xff);
-      }
-      return v & Long.MAX_VALUE;
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   @Override
@@ -536,14 +406,8 @@ public final class CairnNode implements AutoCloseable {
     if (metrics != null) {
       metrics.close();
     }
-    for (RaftClient c : new RaftClient[] {client, leaderQueries, reader, memberQueries}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (IOException e) {
-        LOG.warn("closing raft client", e);
-      }
+    if (raft != null) {
+      raft.close();
     }
     try {
       if (server != null) {

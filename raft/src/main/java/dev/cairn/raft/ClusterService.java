@@ -106,7 +106,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     RaftPeerId id = p.getId();
     Member fallback =
         Member.newBuilder()
-            .setID(CairnNode.memberId(id))
+            .setID(MemberIds.memberId(id))
             .setName(node.knownName(id))
             .addPeerURLs("http://" + p.getAddress())
             .build();
@@ -149,7 +149,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
             .asRuntimeException();
       }
       URI url = URI.create(request.getPeerURLs(0));
-      RaftPeer peer = CairnNode.peer(url, request.getIsLearner());
+      RaftPeer peer = MemberIds.peer(url, request.getIsLearner());
       if (node.division()
                   .getRaftConf()
                   .getPeer(peer.getId(), RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER)
@@ -169,7 +169,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
       }
       Member m =
           Member.newBuilder()
-              .setID(CairnNode.memberId(peer.getId()))
+              .setID(MemberIds.memberId(peer.getId()))
               .addAllPeerURLs(request.getPeerURLsList())
               .setIsLearner(request.getIsLearner())
               .build();
@@ -222,7 +222,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
   /** Replaces the configuration with one changed by {@code change}; fails with etcd's error. */
   private void reconfigure(long memberId, Change change) throws Exception {
-    RaftPeerId id = CairnNode.peerId(memberId);
+    RaftPeerId id = MemberIds.peerId(memberId);
     RaftConfiguration conf = node.division().getRaftConf();
     List<RaftPeer> voters = new ArrayList<>(conf.getCurrentPeers());
     List<RaftPeer> listeners = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.LISTENER));

@@ -52,7 +52,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
               .setVersion(CairnNode.VERSION)
               .setDbSize(size)
               .setDbSizeInUse(size)
-              .setLeader(leader == null ? 0 : CairnNode.memberId(leader))
+              .setLeader(leader == null ? 0 : MemberIds.memberId(leader))
               .setRaftIndex(d.getRaftLog().getLastCommittedIndex())
               .setRaftTerm(d.getInfo().getCurrentTerm())
               .setRaftAppliedIndex(d.getInfo().getLastAppliedIndex())
@@ -111,15 +111,41 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   }
 
   @Override
+  /**
+   * etcd's Alarm: GET lists the raised alarms (NOSPACE is the only one Cairn raises); ACTIVATE and
+   * DEACTIVATE raise and disarm NOSPACE. Disarming while the store is still over the quota leaves
+   * the alarm raised.
+   */
   public void alarm(AlarmRequest request, StreamObserver<AlarmResponse> out) {
+    SpaceQuota quota = node.quota();
+    boolean nospace =
+        request.getAlarm() == io.etcd.jetcd.api.AlarmType.NOSPACE
+            || request.getAlarm() == io.etcd.jetcd.api.AlarmType.NONE;
+    switch (request.getAction()) {
+      case ACTIVATE -> {
+        if (request.getAlarm() == io.etcd.jetcd.api.AlarmType.NOSPACE) {
+          quota.activate();
+        }
+      }
+      case DEACTIVATE -> {
+        if (nospace) {
+          quota.deactivate();
+        }
+      }
+      default -> {}
+    }
     KvService.respond(
-        out, AlarmResponse.newBuilder().setHeader(node.header(node.store().revision())).build());
+        out,
+        AlarmResponse.newBuilder()
+            .setHeader(node.header(node.store().revision()))
+            .addAllAlarms(quota.alarms())
+            .build());
   }
 
   @Override
   public void moveLeader(MoveLeaderRequest request, StreamObserver<MoveLeaderResponse> out) {
     try {
-      RaftPeerId target = CairnNode.peerId(request.getTargetID());
+      RaftPeerId target = MemberIds.peerId(request.getTargetID());
       if (node.division().getRaftConf().getPeer(target) == null) {
         out.onError(
             Status.NOT_FOUND

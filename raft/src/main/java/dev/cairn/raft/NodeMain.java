@@ -27,9 +27,32 @@ import java.util.concurrent.CountDownLatch;
 public final class NodeMain {
   private NodeMain() {}
 
+  /** Every flag a node takes (etcd's names). */
+  static final java.util.Set<String> FLAGS =
+      java.util.Set.of(
+          "name",
+          "data-dir",
+          "listen-client-urls",
+          "advertise-client-urls",
+          "listen-peer-urls",
+          "initial-advertise-peer-urls",
+          "listen-metrics-urls",
+          "initial-cluster",
+          "initial-cluster-state",
+          "initial-cluster-token",
+          "quota-backend-bytes",
+          "cert-file",
+          "key-file",
+          "trusted-ca-file",
+          "client-cert-auth",
+          "peer-cert-file",
+          "peer-key-file",
+          "peer-trusted-ca-file",
+          "peer-client-cert-auth");
+
   public static void main(String[] args) throws Exception {
     NodeConfig config = parse(args);
-    CairnNode node = CairnNode.start(config);
+    CairnNode node = CairnNode.start(config, NodeTls.fromFlags(flags(args)));
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -41,7 +64,8 @@ public final class NodeMain {
     stop.await();
   }
 
-  static NodeConfig parse(String[] args) throws Exception {
+  /** The {@code --flag value} (or {@code --flag=value}) pairs; unknown flags are an error. */
+  static Map<String, String> flags(String[] args) {
     Map<String, String> flags = new HashMap<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -49,14 +73,23 @@ public final class NodeMain {
         throw new IllegalArgumentException("unexpected argument " + a);
       }
       int eq = a.indexOf('=');
+      String name = eq > 0 ? a.substring(2, eq) : a.substring(2);
+      if (!FLAGS.contains(name)) {
+        throw new IllegalArgumentException("unknown flag --" + name);
+      }
       if (eq > 0) {
-        flags.put(a.substring(2, eq), a.substring(eq + 1));
+        flags.put(name, a.substring(eq + 1));
       } else if (i + 1 < args.length) {
-        flags.put(a.substring(2), args[++i]);
+        flags.put(name, args[++i]);
       } else {
         throw new IllegalArgumentException("missing value for " + a);
       }
     }
+    return flags;
+  }
+
+  static NodeConfig parse(String[] args) throws Exception {
+    Map<String, String> flags = flags(args);
     Path dataDir = Path.of(flags.getOrDefault("data-dir", "default.cairn"));
     Properties saved = CairnNode.readMemberFile(dataDir);
     if (saved != null) {
@@ -91,7 +124,8 @@ public final class NodeMain {
         NodeConfig.DEFAULT_SNAPSHOT_THRESHOLD,
         NodeConfig.DEFAULT_SEGMENT_SIZE_BYTES,
         NodeConfig.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
-        urls(flags.get("listen-metrics-urls")));
+        urls(flags.get("listen-metrics-urls")),
+        Long.parseLong(flags.getOrDefault("quota-backend-bytes", "0")));
   }
 
   private static List<URI> urls(String csv) {

@@ -33,6 +33,25 @@ final class WatchService extends WatchGrpc.WatchImplBase
   /** Responses are cut at about this size (etcd's clients accept 2 MiB by default). */
   private static final int MAX_RESPONSE_BYTES = 1 << 20;
 
+  /**
+   * etcd's {@code WatchCreateRequest.fragment = 8} and {@code WatchResponse.fragment = 7}: jetcd's
+   * generated messages predate them, so they travel as unknown fields.
+   */
+  private static final int CREATE_FRAGMENT_FIELD = 8;
+
+  private static final com.google.protobuf.UnknownFieldSet FRAGMENT =
+      com.google.protobuf.UnknownFieldSet.newBuilder()
+          .addField(7, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(1).build())
+          .build();
+  private static final com.google.protobuf.UnknownFieldSet NO_FIELDS =
+      com.google.protobuf.UnknownFieldSet.getDefaultInstance();
+
+  static boolean fragmentRequested(WatchCreateRequest c) {
+    com.google.protobuf.UnknownFieldSet.Field f =
+        c.getUnknownFields().getField(CREATE_FRAGMENT_FIELD);
+    return f != null && f.getVarintList().stream().anyMatch(v -> v != 0);
+  }
+
   private final CairnNode node;
   private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
 
@@ -117,7 +136,7 @@ final class WatchService extends WatchGrpc.WatchImplBase
                     c.getPrevKv(),
                     noPut,
                     noDelete),
-                new Listener(id));
+                new Listener(id, fragmentRequested(c)));
         watchers.put(id, w);
       } catch (CompactedException e) {
         canceled(id, e.compactRevision(), EtcdErrors.toStatus(e).getStatus().getDescription());
@@ -251,17 +270,26 @@ final class WatchService extends WatchGrpc.WatchImplBase
 
     private final class Listener implements WatchListener {
       private final long id;
+      private final boolean fragment;
 
-      Listener(long id) {
+      Listener(long id, boolean fragment) {
         this.id = id;
+        this.fragment = fragment;
       }
 
       @Override
+      /**
+       * Sends events in responses of about {@link #MAX_RESPONSE_BYTES}. A response is cut only
+       * where a revision ends, so every response holds whole revisions; a watch created with {@code
+       * fragment} may also be cut inside a revision, and then every piece but the last of that
+       * revision carries {@code fragment = true}, as etcd's clients expect to reassemble it.
+       */
       public boolean onEvents(List<Event> events) {
         boolean ready = true;
         WatchResponse.Builder b = null;
         int size = 0;
-        for (Event e : events) {
+        for (int i = 0; i < events.size(); i++) {
+          Event e = events.get(i);
           if (b == null) {
             b = WatchResponse.newBuilder().setWatchId(id);
             size = 0;
@@ -269,8 +297,14 @@ final class WatchService extends WatchGrpc.WatchImplBase
           io.etcd.jetcd.api.Event pe = EtcdProtos.toProto(e);
           b.addEvents(pe);
           size += pe.getSerializedSize();
-          if (size >= MAX_RESPONSE_BYTES) {
-            ready = send(b.setHeader(node.header(e.revision())).build());
+          boolean revisionEnds =
+              i + 1 == events.size() || events.get(i + 1).revision() != e.revision();
+          if (size >= MAX_RESPONSE_BYTES && (revisionEnds || fragment)) {
+            ready =
+                send(
+                    b.setHeader(node.header(e.revision()))
+                        .setUnknownFields(revisionEnds ? NO_FIELDS : FRAGMENT)
+                        .build());
             b = null;
           }
         }

@@ -146,6 +146,9 @@ class ClusterBasicsTest {
     long r1 = kv.put(b("/wc/k"), b("1")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
     long r2 = kv.put(b("/wc/k"), b("2")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
     kv.compact(r2).get(10, TimeUnit.SECONDS);
+    // watches are served from the member's applied state: a linearizable read makes sure this
+    // member has applied the compaction
+    kv.get(b("/wc/k")).get(10, TimeUnit.SECONDS);
     java.util.concurrent.CompletableFuture<Throwable> failed =
         new java.util.concurrent.CompletableFuture<>();
     try (Watch.Watcher w =

@@ -115,6 +115,7 @@ class EtcdctlTest {
         .contains("granted with TTL(60s)")
         .contains("/ctllease/k");
     run(null, "lease", "keep-alive", "--once", id);
+    assertThat(run(null, "lease", "list")).contains(id);
     assertThat(run(null, "lease", "revoke", id)).contains("revoked");
     assertThat(run(null, "get", "/ctllease/k")).isEmpty();
   }

@@ -3,6 +3,7 @@ package dev.cairn.store;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -36,8 +37,20 @@ final class WatchHub implements AutoCloseable {
   private final RocksMvccStore store;
   private final int queueLimit;
   private final Object lock = new Object();
+
+  /** Watchers of one key, by key. */
   private final Map<ByteBuffer, Set<W>> keyWatchers = new HashMap<>();
+
+  /**
+   * Watchers of a prefix (the common case: every Kubernetes watch is one), by prefix: an event on
+   * key k is matched by looking up each of k's prefixes, so the cost of a write does not grow with
+   * the number of prefix watchers.
+   */
+  private final Map<ByteBuffer, Set<W>> prefixWatchers = new HashMap<>();
+
+  /** Every other range; these are scanned for each event. */
   private final Set<W> rangeWatchers = new LinkedHashSet<>();
+
   private long notified;
   private final LinkedBlockingQueue<W> ready = new LinkedBlockingQueue<>();
   private final Thread dispatcher;
@@ -75,13 +88,25 @@ final class WatchHub implements AutoCloseable {
   /** Called by the writer after each commit, in revision order. */
   void notify(List<Event> events, long revision) {
     synchronized (lock) {
-      if (!events.isEmpty() && (!keyWatchers.isEmpty() || !rangeWatchers.isEmpty())) {
+      if (!events.isEmpty()
+          && (!keyWatchers.isEmpty() || !prefixWatchers.isEmpty() || !rangeWatchers.isEmpty())) {
         Map<W, List<Event>> matched = new LinkedHashMap<>();
         for (Event e : events) {
-          Set<W> exact = keyWatchers.get(ByteBuffer.wrap(e.kv().key()));
+          byte[] key = e.kv().key();
+          Set<W> exact = keyWatchers.get(ByteBuffer.wrap(key));
           if (exact != null) {
             for (W w : exact) {
               w.match(e, matched);
+            }
+          }
+          if (!prefixWatchers.isEmpty()) {
+            for (int n = 0; n <= key.length; n++) {
+              Set<W> byPrefix = prefixWatchers.get(ByteBuffer.wrap(key, 0, n));
+              if (byPrefix != null) {
+                for (W w : byPrefix) {
+                  w.match(e, matched);
+                }
+              }
             }
           }
           for (W w : rangeWatchers) {
@@ -102,25 +127,38 @@ final class WatchHub implements AutoCloseable {
     }
   }
 
+  /** Which index holds a watcher: by key, by prefix, or the scanned set (null). */
+  private Map<ByteBuffer, Set<W>> index(W w) {
+    byte[] key = w.request.key();
+    byte[] end = w.request.rangeEnd();
+    if (Keys.isSingleKey(end)) {
+      return keyWatchers;
+    }
+    if (key.length > 0 && !Keys.isOpenEnded(end) && Arrays.equals(end, Keys.prefixEnd(key))) {
+      return prefixWatchers;
+    }
+    return null;
+  }
+
   private void register(W w) {
-    if (Keys.isSingleKey(w.request.rangeEnd())) {
-      keyWatchers
-          .computeIfAbsent(ByteBuffer.wrap(w.request.key()), k -> new LinkedHashSet<>())
-          .add(w);
-    } else {
+    Map<ByteBuffer, Set<W>> index = index(w);
+    if (index == null) {
       rangeWatchers.add(w);
+    } else {
+      index.computeIfAbsent(ByteBuffer.wrap(w.request.key()), k -> new LinkedHashSet<>()).add(w);
     }
   }
 
   private void unregister(W w) {
-    if (Keys.isSingleKey(w.request.rangeEnd())) {
-      ByteBuffer k = ByteBuffer.wrap(w.request.key());
-      Set<W> set = keyWatchers.get(k);
-      if (set != null && set.remove(w) && set.isEmpty()) {
-        keyWatchers.remove(k);
-      }
-    } else {
+    Map<ByteBuffer, Set<W>> index = index(w);
+    if (index == null) {
       rangeWatchers.remove(w);
+      return;
+    }
+    ByteBuffer k = ByteBuffer.wrap(w.request.key());
+    Set<W> set = index.get(k);
+    if (set != null && set.remove(w) && set.isEmpty()) {
+      index.remove(k);
     }
   }
 
