@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * checked for linearizability, lost writes, watch guarantees and equal hashes (see {@link
  * FaultRun}).
  *
- * <p>Short profile (the default, part of the build, about 4–5 minutes): four scenarios of 30 s of
+ * <p>Short profile (the default, part of the build, about 4–5 minutes): four scenarios of 45 s of
  * load each. Long profile: every scenario, 120 s of load each (override with {@code
  * -Dcairn.faults.seconds=N}):
  *
@@ -51,7 +51,7 @@ class FaultSuiteTest {
   }
 
   static Duration load() {
-    return Duration.ofSeconds(Long.getLong("cairn.faults.seconds", LONG ? 120 : 30));
+    return Duration.ofSeconds(Long.getLong("cairn.faults.seconds", LONG ? 120 : 45));
   }
 
   @ParameterizedTest(name = "{0}")
