@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
     name = "bench",
     description =
         "Benchmark etcd v3 endpoints: put, range, txn-put, mixed, watch-latency, watch-fanout, lease-keepalive.",
-    subcommands = {CompareCommand.class})
+    subcommands = {CompareCommand.class, SnapshotBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", description = "The workload (default: put).")
   String workload = "put";

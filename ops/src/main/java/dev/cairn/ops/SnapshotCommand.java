@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -49,6 +50,8 @@ final class SnapshotCommand {
     @Override
     public Integer call() throws Exception {
       String endpoint = client.endpoints().get(0);
+      long start = System.nanoTime();
+      long[] revision = {0};
       Path part = file.resolveSibling(file.getFileName() + ".part");
       Files.deleteIfExists(part);
       try {
@@ -76,14 +79,40 @@ final class SnapshotCommand {
                   bar.stepBy(len);
                 }
               };
-          long bytes =
-              c.getMaintenanceClient()
-                  .snapshot(out)
-                  .get(client.timeout.toMillis() * 60, java.util.concurrent.TimeUnit.MILLISECONDS);
+          java.util.concurrent.CompletableFuture<Void> done =
+              new java.util.concurrent.CompletableFuture<>();
+          c.getMaintenanceClient()
+              .snapshot(
+                  new io.grpc.stub.StreamObserver<io.etcd.jetcd.maintenance.SnapshotResponse>() {
+                    @Override
+                    public void onNext(io.etcd.jetcd.maintenance.SnapshotResponse r) {
+                      revision[0] = r.getHeader().getRevision();
+                      try {
+                        r.getBlob().writeTo(out);
+                      } catch (IOException e) {
+                        done.completeExceptionally(e);
+                      }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                      done.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                      done.complete(null);
+                    }
+                  });
+          client.await(done.orTimeout(client.timeout.toMillis() * 60, TimeUnit.MILLISECONDS));
           out.flush();
           ch.force(true);
-          bar.stepTo(bytes);
         }
+        System.err.printf(
+            java.util.Locale.ROOT,
+            "streamed %d bytes in %.2f s%n",
+            Files.size(part),
+            (System.nanoTime() - start) / 1e9);
         SnapshotFile.verify(part);
         try {
           Files.move(
@@ -95,8 +124,28 @@ final class SnapshotCommand {
         Files.deleteIfExists(part);
         throw e;
       }
-      SnapshotFile.Info info = SnapshotFile.inspect(file);
-      print(client.out(), info);
+      // the stream's header names the revision the snapshot holds; count its keys there
+      long keys;
+      try (Client c = client.connect(java.util.List.of(endpoint))) {
+        keys =
+            client
+                .await(
+                    c.getKVClient()
+                        .get(
+                            io.etcd.jetcd.ByteSequence.from(new byte[] {0}),
+                            io.etcd.jetcd.options.GetOption.builder()
+                                .withRange(io.etcd.jetcd.ByteSequence.from(new byte[] {0}))
+                                .withCountOnly(true)
+                                .withSerializable(true)
+                                .withRevision(revision[0])
+                                .build()))
+                .getCount();
+      }
+      client
+          .out()
+          .object(
+              Output.row(
+                  "revision", revision[0], "total_keys", keys, "total_size", Files.size(file)));
       System.err.println("Snapshot saved at " + file);
       return 0;
     }

@@ -174,14 +174,19 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> out) {
     ServerCallStreamObserver<SnapshotResponse> call =
         (ServerCallStreamObserver<SnapshotResponse>) out;
+    Object ready = new Object();
+    SnapshotSender.installWakeUp(call, ready);
     Thread t =
         new Thread(
             () -> {
               try {
                 MvccStore store = node.store();
-                SnapshotSender sender = new SnapshotSender(call, node.header(store.revision()));
-                Checkpoint.write(store, sender);
-                sender.finish();
+                SnapshotSender[] sender = new SnapshotSender[1];
+                // every message carries the revision the checkpoint holds
+                Checkpoint.write(
+                    store,
+                    revision -> sender[0] = new SnapshotSender(call, node.header(revision), ready));
+                sender[0].finish();
                 out.onCompleted();
               } catch (Exception e) {
                 if (!call.isCancelled()) {
@@ -201,14 +206,31 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
    * what {@link Checkpoint#restore} reads back; the framing after it is ignored there.
    */
   static final class SnapshotSender extends OutputStream {
-    private static final int CHUNK = 64 << 10;
+    /**
+     * 1 MiB messages: well under gRPC's 4 MiB default limit, few enough to stream at disk speed.
+     */
+    private static final int CHUNK = 1 << 20;
+
+    private final Object ready;
     private final ServerCallStreamObserver<SnapshotResponse> call;
     private final ResponseHeader header;
     private final MessageDigest sha;
     private final ByteArrayOutputStream buf = new ByteArrayOutputStream(CHUNK + 1024);
     private long total;
 
-    SnapshotSender(ServerCallStreamObserver<SnapshotResponse> call, ResponseHeader header) {
+    /** Wakes a sender waiting for the stream; must be installed before the call returns. */
+    static void installWakeUp(ServerCallStreamObserver<SnapshotResponse> call, Object ready) {
+      call.setOnReadyHandler(
+          () -> {
+            synchronized (ready) {
+              ready.notifyAll();
+            }
+          });
+    }
+
+    SnapshotSender(
+        ServerCallStreamObserver<SnapshotResponse> call, ResponseHeader header, Object ready) {
+      this.ready = ready;
       this.call = call;
       this.header = header;
       try {
@@ -244,11 +266,13 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
         total += chunk.length;
       }
       try {
-        while (!call.isReady()) {
-          if (call.isCancelled()) {
-            throw new IOException("snapshot stream cancelled by the client");
+        synchronized (ready) {
+          while (!call.isReady()) {
+            if (call.isCancelled()) {
+              throw new IOException("snapshot stream cancelled by the client");
+            }
+            ready.wait(100); // woken by the on-ready handler; the timeout re-checks cancellation
           }
-          Thread.sleep(1);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

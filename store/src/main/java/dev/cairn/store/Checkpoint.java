@@ -50,11 +50,21 @@ public final class Checkpoint {
 
   /** Checkpoints the store into a temporary directory and writes it to {@code out}. */
   public static void write(MvccStore store, OutputStream out) throws IOException {
+    write(store, revision -> out);
+  }
+
+  /**
+   * Checkpoints the store and writes it to the stream {@code open} returns for the checkpoint's
+   * revision (so a sender can label its stream with the revision it holds).
+   */
+  public static long write(MvccStore store, java.util.function.LongFunction<OutputStream> open)
+      throws IOException {
     Path tmp = Files.createTempDirectory("cairn-checkpoint");
     Path dir = tmp.resolve("db");
     try {
-      store.checkpoint(dir);
-      writeDirectory(dir, out);
+      long revision = store.checkpoint(dir);
+      writeDirectory(dir, open.apply(revision));
+      return revision;
     } finally {
       deleteTree(tmp);
     }

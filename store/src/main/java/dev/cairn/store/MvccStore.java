@@ -68,8 +68,12 @@ public interface MvccStore extends AutoCloseable {
   /** Completes when physical removal for the latest compaction is done. */
   CompletableFuture<Void> compaction();
 
-  /** Writes a consistent point-in-time copy of the whole engine into the new directory. */
-  void checkpoint(Path target);
+  /**
+   * Writes a consistent point-in-time copy of the whole engine into the new directory.
+   *
+   * @return the revision the copy holds (no write commits while the copy is taken)
+   */
+  long checkpoint(Path target);
 
   /** Bytes the engine holds: its files on disk and its memtables not yet flushed. */
   long sizeBytes();

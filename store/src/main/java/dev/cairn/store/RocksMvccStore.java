@@ -380,12 +380,16 @@ final class RocksMvccStore implements MvccStore {
   }
 
   @Override
-  public void checkpoint(Path target) {
+  public long checkpoint(Path target) {
     ensureOpen();
+    writer.lock();
     try (org.rocksdb.Checkpoint cp = org.rocksdb.Checkpoint.create(db)) {
       cp.createCheckpoint(target.toString());
+      return revision;
     } catch (RocksDBException e) {
       throw new StorageException("checkpoint to " + target + " failed: " + e.getMessage(), e);
+    } finally {
+      writer.unlock();
     }
   }
 

@@ -274,8 +274,8 @@ final class ModelStore implements MvccStore {
   }
 
   @Override
-  public void checkpoint(Path target) {
-    throw new UnsupportedOperationException();
+  public long checkpoint(Path target) {
+    throw new UnsupportedOperationException("the model has no files");
   }
 
   @Override
