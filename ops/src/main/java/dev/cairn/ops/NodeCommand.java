@@ -33,6 +33,7 @@ final class NodeCommand implements Callable<Integer> {
           "initial-cluster",
           "initial-cluster-state",
           "initial-cluster-token",
+          "quota-backend-bytes",
           "cert-file",
           "key-file",
           "trusted-ca-file",
@@ -74,6 +75,9 @@ final class NodeCommand implements Callable<Integer> {
 
   @Option(names = "--initial-cluster-token")
   String initialClusterToken;
+
+  @Option(names = "--quota-backend-bytes", description = "NOSPACE above this size (default 2 GiB).")
+  String quotaBackendBytes;
 
   @Option(names = "--cert-file")
   String certFile;
@@ -122,6 +126,7 @@ final class NodeCommand implements Callable<Integer> {
     flags.put("initial-cluster", initialCluster);
     flags.put("initial-cluster-state", initialClusterState);
     flags.put("initial-cluster-token", initialClusterToken);
+    flags.put("quota-backend-bytes", quotaBackendBytes);
     flags.put("cert-file", certFile);
     flags.put("key-file", keyFile);
     flags.put("trusted-ca-file", trustedCaFile);

@@ -3,8 +3,6 @@ package dev.cairn.raft;
 import dev.cairn.store.Command;
 import dev.cairn.store.MvccStore;
 import dev.cairn.store.StoreConfig;
-import dev.cairn.store.StoreError;
-import dev.cairn.store.StoreException;
 import io.etcd.jetcd.api.ResponseHeader;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -132,8 +130,6 @@ public final class CairnNode implements AutoCloseable {
     stateMachine.addListener(leases);
     stateMachine.setQueryHandler(this::answerQuery);
     leases.start();
-    quota = new SpaceQuota(config.quotaBackendBytes(), () -> store().sizeBytes());
-    quota.start();
     metrics = new NodeMetrics(this);
     stateMachine.onLeaderChange(metrics::leaderChanged);
     stateMachine.setApplyTimer(metrics::applied);
@@ -281,6 +277,14 @@ public final class CairnNode implements AutoCloseable {
     return stateMachine;
   }
 
+  /** The NOSPACE alarm: checked before proposing a write that adds data. */
+  synchronized SpaceQuota quota() {
+    if (quota == null) {
+      quota = new SpaceQuota(this::store, config.quotaBackendBytes(), memberId);
+    }
+    return quota;
+  }
+
   LeaseKeeper leases() {
     return leases;
   }
@@ -304,10 +308,6 @@ public final class CairnNode implements AutoCloseable {
   /** The port of /metrics, /health and /readyz, or -1 when not served. */
   public int metricsPort() {
     return config.listenMetricsUrls().isEmpty() ? -1 : metrics.port();
-  }
-
-  SpaceQuota quota() {
-    return quota;
   }
 
   NodeMetrics metrics() {
@@ -348,9 +348,6 @@ public final class CairnNode implements AutoCloseable {
 
   /** Replicates a command; completes with the state machine's reply (see {@link CommandCodec}). */
   CompletableFuture<byte[]> propose(Command command) {
-    if (quota.refuses(command)) {
-      return CompletableFuture.failedFuture(new StoreException(StoreError.NO_SPACE));
-    }
     CompletableFuture<byte[]> f = raft.propose(command);
     f.whenComplete(
         (r, t) -> {
@@ -417,9 +414,6 @@ public final class CairnNode implements AutoCloseable {
     }
     if (metrics != null) {
       metrics.close();
-    }
-    if (quota != null) {
-      quota.close();
     }
     if (raft != null) {
       raft.close();

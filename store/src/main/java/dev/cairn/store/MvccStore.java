@@ -71,7 +71,7 @@ public interface MvccStore extends AutoCloseable {
   /** Writes a consistent point-in-time copy of the whole engine into the new directory. */
   void checkpoint(Path target);
 
-  /** Bytes the engine uses on disk (SST files and logs). */
+  /** Bytes the engine holds: its files on disk and its memtables not yet flushed. */
   long sizeBytes();
 
   /**

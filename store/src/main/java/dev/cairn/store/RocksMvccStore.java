@@ -373,20 +373,28 @@ final class RocksMvccStore implements MvccStore {
     }
   }
 
+  /** Files on disk plus the memtables not yet flushed (without a WAL they exist only in memory). */
   @Override
   public long sizeBytes() {
+    long memtables;
+    try {
+      memtables = db.getAggregatedLongProperty("rocksdb.cur-size-all-mem-tables");
+    } catch (RocksDBException e) {
+      memtables = 0;
+    }
     try (Stream<Path> files = Files.list(config.dir())) {
-      return files
-          .filter(Files::isRegularFile)
-          .mapToLong(
-              p -> {
-                try {
-                  return Files.size(p);
-                } catch (IOException e) {
-                  return 0;
-                }
-              })
-          .sum();
+      return memtables
+          + files
+              .filter(Files::isRegularFile)
+              .mapToLong(
+                  p -> {
+                    try {
+                      return Files.size(p);
+                    } catch (IOException e) {
+                      return 0;
+                    }
+                  })
+              .sum();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
