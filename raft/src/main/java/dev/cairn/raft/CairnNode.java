@@ -277,14 +277,6 @@ public final class CairnNode implements AutoCloseable {
     return stateMachine;
   }
 
-  /** The NOSPACE alarm: checked before proposing a write that adds data. */
-  synchronized SpaceQuota quota() {
-    if (quota == null) {
-      quota = new SpaceQuota(this::store, config.quotaBackendBytes(), memberId);
-    }
-    return quota;
-  }
-
   LeaseKeeper leases() {
     return leases;
   }

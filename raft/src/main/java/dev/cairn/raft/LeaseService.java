@@ -29,12 +29,6 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   @Override
   public void leaseGrant(LeaseGrantRequest request, StreamObserver<LeaseGrantResponse> out) {
-    try {
-      node.quota().checkWrite();
-    } catch (RuntimeException e) {
-      out.onError(EtcdErrors.toStatus(e));
-      return;
-    }
     if (request.getTTL() > StoreConfig.MAX_LEASE_TTL) {
       out.onError(EtcdErrors.of(StoreError.LEASE_TTL_TOO_LARGE));
       return;
