@@ -3,6 +3,8 @@ package dev.cairn.raft;
 import dev.cairn.store.Command;
 import dev.cairn.store.MvccStore;
 import dev.cairn.store.StoreConfig;
+import dev.cairn.store.StoreError;
+import dev.cairn.store.StoreException;
 import io.etcd.jetcd.api.ResponseHeader;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -130,6 +132,8 @@ public final class CairnNode implements AutoCloseable {
     stateMachine.addListener(leases);
     stateMachine.setQueryHandler(this::answerQuery);
     leases.start();
+    quota = new SpaceQuota(config.quotaBackendBytes(), () -> store().sizeBytes());
+    quota.start();
     metrics = new NodeMetrics(this);
     stateMachine.onLeaderChange(metrics::leaderChanged);
     stateMachine.setApplyTimer(metrics::applied);
@@ -302,6 +306,10 @@ public final class CairnNode implements AutoCloseable {
     return config.listenMetricsUrls().isEmpty() ? -1 : metrics.port();
   }
 
+  SpaceQuota quota() {
+    return quota;
+  }
+
   NodeMetrics metrics() {
     return metrics;
   }
@@ -340,6 +348,9 @@ public final class CairnNode implements AutoCloseable {
 
   /** Replicates a command; completes with the state machine's reply (see {@link CommandCodec}). */
   CompletableFuture<byte[]> propose(Command command) {
+    if (quota.refuses(command)) {
+      return CompletableFuture.failedFuture(new StoreException(StoreError.NO_SPACE));
+    }
     CompletableFuture<byte[]> f = raft.propose(command);
     f.whenComplete(
         (r, t) -> {
@@ -406,6 +417,9 @@ public final class CairnNode implements AutoCloseable {
     }
     if (metrics != null) {
       metrics.close();
+    }
+    if (quota != null) {
+      quota.close();
     }
     if (raft != null) {
       raft.close();
