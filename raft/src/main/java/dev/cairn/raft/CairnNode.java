@@ -78,7 +78,9 @@ public final class CairnNode implements AutoCloseable {
     this.groupId = MemberIds.groupId(config.clusterToken());
     this.clusterId = MemberIds.clusterId(groupId);
     this.stateMachine =
-        new StoreStateMachine(StoreConfig.defaults(config.dataDir().resolve("store")));
+        new StoreStateMachine(
+            StoreConfig.defaults(config.dataDir().resolve("store")),
+            new PendingMembers(config.dataDir().resolve("pending-members.properties")));
     this.properties = raftProperties(config);
   }
 
@@ -359,6 +361,11 @@ public final class CairnNode implements AutoCloseable {
           }
         });
     return f;
+  }
+
+  /** Replicates a raw log entry (membership intents; see {@link PendingMembers}). */
+  CompletableFuture<byte[]> proposeEntry(byte[] entry) {
+    return raft.propose(entry);
   }
 
   /** A linearizable read-only query answered by this member once it has applied the read index. */

@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
@@ -38,18 +38,18 @@ import org.slf4j.LoggerFactory;
  * etcd learners. Each member knows its own name and client URLs; the others are asked for theirs
  * (and remembered), since Ratis's configuration holds only ids and peer addresses.
  *
- * <p>MemberAdd answers at once, as etcd does, and keeps proposing the new configuration in the
- * background: Ratis commits it only once the new member runs and has caught up.
+ * <p>MemberAdd answers once its intent is committed in the Raft log ({@link PendingMembers}), as
+ * etcd answers once the configuration change is committed; Ratis itself commits the new
+ * configuration only once the new member runs and has caught up, so whichever member leads keeps
+ * proposing it, in the background, until it commits (or the add is withdrawn by MemberRemove).
  */
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterService.class);
-  private static final long ADD_RETRY_MILLIS = TimeUnit.MINUTES.toMillis(5);
 
   private final CairnNode node;
   private final Map<RaftPeerId, Member> known = new ConcurrentHashMap<>();
-  private final Map<RaftPeerId, RaftPeer> pendingAdds = new ConcurrentHashMap<>();
-  private final ExecutorService admin =
-      Executors.newSingleThreadExecutor(
+  private final ScheduledExecutorService admin =
+      Executors.newSingleThreadScheduledExecutor(
           r -> {
             Thread t = new Thread(r, "cairn-membership");
             t.setDaemon(true);
@@ -58,6 +58,11 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
   ClusterService(CairnNode node) {
     this.node = node;
+    admin.scheduleWithFixedDelay(this::drivePendingAdds, 1, 1, TimeUnit.SECONDS);
+  }
+
+  private PendingMembers pending() {
+    return node.stateMachine().pendingMembers();
   }
 
   void close() {
@@ -90,7 +95,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
       futures.add(member(p, true));
       seen.add(p.getId());
     }
-    for (RaftPeer p : pendingAdds.values()) {
+    for (RaftPeer p : pending().all().values()) {
       if (!seen.contains(p.getId())) {
         futures.add(member(p, p.getStartupRole() == RaftPeerRole.LISTENER));
       }
@@ -115,7 +120,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
       f = CompletableFuture.completedFuture(node.selfMember());
     } else if (known.containsKey(id)) {
       f = CompletableFuture.completedFuture(known.get(id));
-    } else if (pendingAdds.containsKey(id)) {
+    } else if (pending().contains(id.toString())) {
       f = CompletableFuture.completedFuture(fallback);
     } else {
       f =
@@ -154,19 +159,13 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
                   .getRaftConf()
                   .getPeer(peer.getId(), RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER)
               != null
-          || pendingAdds.containsKey(peer.getId())) {
+          || pending().contains(peer.getId().toString())) {
         throw Status.FAILED_PRECONDITION
             .withDescription("etcdserver: Peer URLs already exists")
             .asRuntimeException();
       }
-      pendingAdds.put(peer.getId(), peer);
-      CompletableFuture<Void> added =
-          CompletableFuture.runAsync(() -> addUntilCommitted(peer), admin);
-      try {
-        added.get(2, TimeUnit.SECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
-        // the new member has not started yet: etcd answers now as well
-      }
+      // durable before it is acknowledged: committed in the log, applied by every member
+      CommandCodec.replyBody(node.proposeEntry(PendingMembers.add(peer)).get(30, TimeUnit.SECONDS));
       Member m =
           Member.newBuilder()
               .setID(MemberIds.memberId(peer.getId()))
@@ -185,31 +184,31 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     }
   }
 
-  private void addUntilCommitted(RaftPeer peer) {
-    long end = System.currentTimeMillis() + ADD_RETRY_MILLIS;
+  /**
+   * On the leader: proposes the configuration for each pending add (Ratis stages the new member
+   * until it has caught up, then commits), and forgets the adds that are in the configuration.
+   */
+  private void drivePendingAdds() {
     try {
-      while (System.currentTimeMillis() < end && pendingAdds.containsKey(peer.getId())) {
+      if (!node.isReadyLeader()) {
+        return;
+      }
+      for (RaftPeer peer : pending().all().values()) {
         RaftConfiguration conf = node.division().getRaftConf();
         if (conf.getPeer(peer.getId(), RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER) != null) {
-          return;
+          node.proposeEntry(PendingMembers.forget(peer)).get(30, TimeUnit.SECONDS);
+          continue;
         }
         List<RaftPeer> voters = new ArrayList<>(conf.getCurrentPeers());
         List<RaftPeer> listeners = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.LISTENER));
         (peer.getStartupRole() == RaftPeerRole.LISTENER ? listeners : voters).add(peer);
-        try {
-          if (setConfiguration(voters, listeners).isSuccess()) {
-            LOG.info("{}: member {} added", node.name(), peer);
-            return;
-          }
-        } catch (Exception e) {
-          LOG.debug("adding {} failed, retrying", peer, e);
+        if (setConfiguration(voters, listeners).isSuccess()) {
+          LOG.info("{}: member {} added", node.name(), peer);
+          node.proposeEntry(PendingMembers.forget(peer)).get(30, TimeUnit.SECONDS);
         }
-        Thread.sleep(500);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      pendingAdds.remove(peer.getId());
+    } catch (Exception e) {
+      LOG.debug("pending member adds: will retry", e);
     }
   }
 
@@ -228,8 +227,12 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     List<RaftPeer> listeners = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.LISTENER));
     RaftPeer peer = conf.getPeer(id, RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER);
     if (peer == null) {
-      if (pendingAdds.remove(id) != null) {
-        return; // never joined: forgetting it is enough
+      RaftPeer pendingPeer = pending().all().get(id.toString());
+      if (pendingPeer != null) {
+        // never joined: withdrawing the intent is enough
+        CommandCodec.replyBody(
+            node.proposeEntry(PendingMembers.forget(pendingPeer)).get(30, TimeUnit.SECONDS));
+        return;
       }
       throw Status.NOT_FOUND.withDescription("etcdserver: member not found").asRuntimeException();
     }

@@ -107,7 +107,12 @@ final class RaftGateway implements AutoCloseable {
 
   /** Replicates a command; completes with the state machine's reply. */
   CompletableFuture<byte[]> propose(Command command) {
-    Message m = message(CommandCodec.encode(command));
+    return propose(CommandCodec.encode(command));
+  }
+
+  /** Replicates an encoded log entry; completes with the state machine's reply. */
+  CompletableFuture<byte[]> propose(byte[] entry) {
+    Message m = message(entry);
     CompletableFuture<RaftClientReply> sent =
         division().getInfo().isLeader()
             ? submitLocal(m, RaftClientRequest.writeRequestType())

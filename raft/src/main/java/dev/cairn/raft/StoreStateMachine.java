@@ -67,6 +67,7 @@ final class StoreStateMachine extends BaseStateMachine {
   }
 
   private final StoreConfig storeConfig;
+  private final PendingMembers pendingMembers;
   private final SnapshotStore snapshots = new SnapshotStore();
   private final List<ApplyListener> listeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> leaderListeners = new CopyOnWriteArrayList<>();
@@ -74,8 +75,13 @@ final class StoreStateMachine extends BaseStateMachine {
   private volatile QueryHandler queryHandler;
   private volatile java.util.function.LongConsumer applyTimer = nanos -> {};
 
-  StoreStateMachine(StoreConfig storeConfig) {
+  StoreStateMachine(StoreConfig storeConfig, PendingMembers pendingMembers) {
     this.storeConfig = storeConfig;
+    this.pendingMembers = pendingMembers;
+  }
+
+  PendingMembers pendingMembers() {
+    return pendingMembers;
   }
 
   MvccStore store() {
@@ -230,11 +236,15 @@ final class StoreStateMachine extends BaseStateMachine {
     long index = entry.getIndex();
     MvccStore s = store();
     byte[] reply;
-    if (index <= s.appliedIndex().index()) {
+    byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
+    if (data.length > 0 && data[0] == PendingMembers.TAG) {
+      // membership intent: not the store's, applied (idempotently) to the pending-member file
+      pendingMembers.apply(data);
+      reply = CommandCodec.tagged(CommandCodec.OK, new byte[0]);
+    } else if (index <= s.appliedIndex().index()) {
       reply = new byte[0]; // replayed after a restart: the store already holds it
     } else {
-      Command command =
-          CommandCodec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+      Command command = CommandCodec.decode(data);
       Result result = null;
       long started = System.nanoTime();
       try (ApplyBatch batch = s.newBatch()) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,11 +12,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Regression test for the anomaly the REPLACE_MEMBER scenario found: an acknowledged MemberAdd is
  * lost when the member that took it dies before the new member has caught up.
  *
- * <p>Cairn's ClusterService answers MemberAdd at once and keeps proposing the new configuration
- * from a background thread of the member that took the request ({@code pendingAdds}, {@code
- * addUntilCommitted}); nothing of it is in the Raft log until Ratis commits the change, which it
- * does only once the new member runs and has caught up. If that member is killed (or removed, or
- * restarted) in between, the add is forgotten: the new member, started with {@code
+ * <p>Cairn's ClusterService used to answer MemberAdd at once and keep proposing the new
+ * configuration from a background thread of the member that took the request ({@code pendingAdds},
+ * {@code addUntilCommitted}); nothing of it is in the Raft log until Ratis commits the change,
+ * which it does only once the new member runs and has caught up. If that member is killed (or
+ * removed, or restarted) in between, the add is forgotten: the new member, started with {@code
  * --initial-cluster-state existing}, waits forever for a configuration that never comes, and no
  * other member lists it. etcd commits the configuration change before answering MemberAdd, so the
  * cluster knows the member from then on whatever happens to the member that took the request.
@@ -29,14 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
  *   start n3 --initial-cluster-state existing → never joins
  * </pre>
  *
- * Disabled until fixed in raft (ClusterService): run it with {@code
- * -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
+ * Fixed: MemberAdd now commits its intent to the Raft log before answering ({@code
+ * PendingMembers}), and whichever member leads proposes the configuration until it commits.
  */
 class MemberAddLostTest {
   @TempDir Path dir;
 
   @Test
-  @Disabled("bug: ClusterService acknowledges MemberAdd before the configuration change commits")
   void anAcknowledgedMemberAddSurvivesTheDeathOfTheMemberThatTookIt() throws Exception {
     try (ProcessCluster c = new ProcessCluster(dir, 3)) {
       c.awaitLeader(Duration.ofSeconds(60));

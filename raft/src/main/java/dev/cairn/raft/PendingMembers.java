@@ -1,0 +1,142 @@
+package dev.cairn.raft;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.RaftPeer;
+
+/**
+ * Members that MemberAdd accepted but Ratis has not yet made part of the configuration (it does so
+ * only once the new member runs and has caught up). The intent goes through the Raft log, so that
+ * an acknowledged MemberAdd survives the death of the member that took it: every member records it
+ * here, and whichever member leads keeps proposing the new configuration until it commits.
+ *
+ * <pre>
+ *   log entry = MEMBER(32) · op (1 add, 2 forget) · learner (0/1) · id length · id · address
+ *   file      = &lt;data-dir&gt;/pending-members.properties   id = address|learner, fsynced per change
+ * </pre>
+ *
+ * Applying is idempotent (put or remove by id), so replay after a restart is harmless. First cut:
+ * the file is not part of Ratis snapshots, so a member that installs a snapshot does not learn of
+ * intents older than it until one is proposed again.
+ */
+final class PendingMembers {
+  static final byte TAG = 32;
+  private static final byte ADD = 1;
+  private static final byte FORGET = 2;
+
+  private final Path file;
+  private final Map<String, RaftPeer> pending = new LinkedHashMap<>();
+
+  PendingMembers(Path file) {
+    this.file = file;
+    if (Files.exists(file)) {
+      Properties p = new Properties();
+      try (InputStream in = Files.newInputStream(file)) {
+        p.load(in);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      p.stringPropertyNames()
+          .forEach(
+              id -> {
+                String[] v = p.getProperty(id).split("\\|");
+                pending.put(id, peer(id, v[0], v.length > 1 && v[1].equals("learner")));
+              });
+    }
+  }
+
+  static byte[] add(RaftPeer peer) {
+    return encode(ADD, peer);
+  }
+
+  static byte[] forget(RaftPeer peer) {
+    return encode(FORGET, peer);
+  }
+
+  private static byte[] encode(byte op, RaftPeer peer) {
+    byte[] id = peer.getId().toString().getBytes(StandardCharsets.UTF_8);
+    byte[] address =
+        (peer.getAddress() == null ? "" : peer.getAddress()).getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(4 + 4 + id.length + address.length)
+        .put(TAG)
+        .put(op)
+        .put((byte) (peer.getStartupRole() == RaftPeerRole.LISTENER ? 1 : 0))
+        .put((byte) 0)
+        .putInt(id.length)
+        .put(id)
+        .put(address)
+        .array();
+  }
+
+  /** Applies a committed MEMBER entry. */
+  synchronized void apply(byte[] entry) {
+    ByteBuffer b = ByteBuffer.wrap(entry);
+    b.get();
+    byte op = b.get();
+    boolean learner = b.get() == 1;
+    b.get();
+    byte[] id = new byte[b.getInt()];
+    b.get(id);
+    byte[] address = new byte[b.remaining()];
+    b.get(address);
+    String key = new String(id, StandardCharsets.UTF_8);
+    if (op == ADD) {
+      pending.put(key, peer(key, new String(address, StandardCharsets.UTF_8), learner));
+    } else {
+      pending.remove(key);
+    }
+    persist();
+  }
+
+  synchronized Map<String, RaftPeer> all() {
+    return Map.copyOf(pending);
+  }
+
+  synchronized boolean contains(String id) {
+    return pending.containsKey(id);
+  }
+
+  private static RaftPeer peer(String id, String address, boolean learner) {
+    RaftPeer.Builder b = RaftPeer.newBuilder().setId(id).setAddress(address);
+    if (learner) {
+      b.setStartupRole(RaftPeerRole.LISTENER);
+    }
+    return b.build();
+  }
+
+  private void persist() {
+    Properties p = new Properties();
+    pending.forEach(
+        (id, peer) ->
+            p.setProperty(
+                id,
+                peer.getAddress()
+                    + (peer.getStartupRole() == RaftPeerRole.LISTENER ? "|learner" : "|voter")));
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      try (OutputStream out = Files.newOutputStream(tmp)) {
+        p.store(out, "MemberAdd intents not yet in the Raft configuration");
+      }
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
