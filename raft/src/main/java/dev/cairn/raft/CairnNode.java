@@ -219,6 +219,9 @@ public final class CairnNode implements AutoCloseable {
     // pinning the leader's log forever
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, 1);
+    // Ratis waits at least this long between two appendEntries to a follower (10 ms by default),
+    // which puts that much latency under every write: send as soon as there is something to send
+    RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.ZERO);
     // every reply stays in the retry cache until it expires (60 s by default): at tens of
     // thousands of writes a second that is a large part of the heap. 20 s covers the usual retry
     // of a request after a leader change; a retry later than that may apply twice (as a retry by
