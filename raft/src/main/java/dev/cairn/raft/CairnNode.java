@@ -3,6 +3,8 @@ package dev.cairn.raft;
 import dev.cairn.store.Command;
 import dev.cairn.store.MvccStore;
 import dev.cairn.store.StoreConfig;
+import dev.cairn.store.StoreError;
+import dev.cairn.store.StoreException;
 import io.etcd.jetcd.api.ResponseHeader;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -119,6 +121,10 @@ public final class CairnNode implements AutoCloseable {
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     server.start();
+    // the group starts on a Ratis thread: wait for it, so that a failure (say, the store's
+    // directory still locked by a previous process) fails this start instead of leaving a member
+    // that never serves
+    server.getDivision(groupId);
 
     raft =
         new RaftGateway(server, groupId, peerId, properties, tls.ratisParameters(), initialPeers);
@@ -126,6 +132,8 @@ public final class CairnNode implements AutoCloseable {
     stateMachine.addListener(leases);
     stateMachine.setQueryHandler(this::answerQuery);
     leases.start();
+    quota = new SpaceQuota(config.quotaBackendBytes(), () -> store().sizeBytes());
+    quota.start();
     metrics = new NodeMetrics(this);
     stateMachine.onLeaderChange(metrics::leaderChanged);
     stateMachine.setApplyTimer(metrics::applied);
@@ -209,6 +217,11 @@ public final class CairnNode implements AutoCloseable {
     // pinning the leader's log forever
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, 1);
+    // every reply stays in the retry cache until it expires (60 s by default): at tens of
+    // thousands of writes a second that is a large part of the heap. 20 s covers the usual retry
+    // of a request after a leader change; a retry later than that may apply twice (as a retry by
+    // an etcd client on a new connection may with etcd)
+    RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(20, TimeUnit.SECONDS));
     return p;
   }
 
@@ -268,14 +281,6 @@ public final class CairnNode implements AutoCloseable {
     return stateMachine;
   }
 
-  /** The NOSPACE alarm: checked before proposing a write that adds data. */
-  synchronized SpaceQuota quota() {
-    if (quota == null) {
-      quota = new SpaceQuota(this::store, config.quotaBackendBytes(), memberId);
-    }
-    return quota;
-  }
-
   LeaseKeeper leases() {
     return leases;
   }
@@ -299,6 +304,10 @@ public final class CairnNode implements AutoCloseable {
   /** The port of /metrics, /health and /readyz, or -1 when not served. */
   public int metricsPort() {
     return config.listenMetricsUrls().isEmpty() ? -1 : metrics.port();
+  }
+
+  SpaceQuota quota() {
+    return quota;
   }
 
   NodeMetrics metrics() {
@@ -339,6 +348,9 @@ public final class CairnNode implements AutoCloseable {
 
   /** Replicates a command; completes with the state machine's reply (see {@link CommandCodec}). */
   CompletableFuture<byte[]> propose(Command command) {
+    if (quota.refuses(command)) {
+      return CompletableFuture.failedFuture(new StoreException(StoreError.NO_SPACE));
+    }
     CompletableFuture<byte[]> f = raft.propose(command);
     f.whenComplete(
         (r, t) -> {
@@ -405,6 +417,9 @@ public final class CairnNode implements AutoCloseable {
     }
     if (metrics != null) {
       metrics.close();
+    }
+    if (quota != null) {
+      quota.close();
     }
     if (raft != null) {
       raft.close();

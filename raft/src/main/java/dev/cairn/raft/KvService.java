@@ -15,7 +15,6 @@ import io.etcd.jetcd.api.ResponseHeader;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
 import io.grpc.stub.StreamObserver;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -55,9 +54,6 @@ final class KvService extends KVGrpc.KVImplBase {
       out.onError(EtcdErrors.of(StoreError.EMPTY_KEY));
       return;
     }
-    if (!quotaAllows(out)) {
-      return;
-    }
     complete(
         node.propose(EtcdProtos.put(request)),
         PutResponse::parseFrom,
@@ -82,9 +78,6 @@ final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void txn(TxnRequest request, StreamObserver<TxnResponse> out) {
-    if (hasPut(request) && !quotaAllows(out)) {
-      return;
-    }
     complete(
         node.propose(EtcdProtos.txn(request)),
         TxnResponse::parseFrom,
@@ -101,29 +94,6 @@ final class KvService extends KVGrpc.KVImplBase {
         (r, h) -> r.toBuilder().setHeader(h).build(),
         CompactionResponse::getHeader,
         out);
-  }
-
-  /** False (and the call failed with NOSPACE) when the space quota refuses writes. */
-  private boolean quotaAllows(StreamObserver<?> out) {
-    try {
-      node.quota().checkWrite();
-      return true;
-    } catch (RuntimeException e) {
-      out.onError(EtcdErrors.toStatus(e));
-      return false;
-    }
-  }
-
-  /** Whether a transaction may add data: a put in either branch, at any depth (as etcd checks). */
-  static boolean hasPut(TxnRequest t) {
-    for (var branch : List.of(t.getSuccessList(), t.getFailureList())) {
-      for (io.etcd.jetcd.api.RequestOp op : branch) {
-        if (op.hasRequestPut() || (op.hasRequestTxn() && hasPut(op.getRequestTxn()))) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   private ResponseHeader header(ResponseHeader fromStateMachine) {

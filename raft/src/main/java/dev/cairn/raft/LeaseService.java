@@ -29,23 +29,22 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   @Override
   public void leaseGrant(LeaseGrantRequest request, StreamObserver<LeaseGrantResponse> out) {
-    try {
-      node.quota().checkWrite();
-    } catch (RuntimeException e) {
-      out.onError(EtcdErrors.toStatus(e));
-      return;
-    }
     if (request.getTTL() > StoreConfig.MAX_LEASE_TTL) {
       out.onError(EtcdErrors.of(StoreError.LEASE_TTL_TOO_LARGE));
       return;
     }
+    // as etcd: a lease must outlive a leader election, so short TTLs are raised to 1.5 × the
+    // minimum
+    // election timeout
+    long minTtl = Math.max(1, (node.config().electionTimeoutMin().toMillis() * 3 / 2 + 999) / 1000);
+    long ttl = Math.max(request.getTTL(), minTtl);
     long id = request.getID();
     while (id == 0) {
       id = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
     }
     KvService.completeCall(
         node,
-        node.propose(new Command.LeaseGrant(id, request.getTTL())),
+        node.propose(new Command.LeaseGrant(id, ttl)),
         LeaseGrantResponse::parseFrom,
         (r, h) -> r.toBuilder().setHeader(h).build(),
         LeaseGrantResponse::getHeader,

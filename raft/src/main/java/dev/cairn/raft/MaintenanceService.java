@@ -4,8 +4,10 @@ import com.google.protobuf.ByteString;
 import dev.cairn.store.Checkpoint;
 import dev.cairn.store.KvHash;
 import dev.cairn.store.MvccStore;
+import io.etcd.jetcd.api.AlarmMember;
 import io.etcd.jetcd.api.AlarmRequest;
 import io.etcd.jetcd.api.AlarmResponse;
+import io.etcd.jetcd.api.AlarmType;
 import io.etcd.jetcd.api.DefragmentRequest;
 import io.etcd.jetcd.api.DefragmentResponse;
 import io.etcd.jetcd.api.HashKVRequest;
@@ -111,35 +113,35 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   }
 
   @Override
-  /**
-   * etcd's Alarm: GET lists the raised alarms (NOSPACE is the only one Cairn raises); ACTIVATE and
-   * DEACTIVATE raise and disarm NOSPACE. Disarming while the store is still over the quota leaves
-   * the alarm raised.
-   */
   public void alarm(AlarmRequest request, StreamObserver<AlarmResponse> out) {
-    SpaceQuota quota = node.quota();
-    boolean nospace =
-        request.getAlarm() == io.etcd.jetcd.api.AlarmType.NOSPACE
-            || request.getAlarm() == io.etcd.jetcd.api.AlarmType.NONE;
-    switch (request.getAction()) {
-      case ACTIVATE -> {
-        if (request.getAlarm() == io.etcd.jetcd.api.AlarmType.NOSPACE) {
-          quota.activate();
+    try {
+      SpaceQuota quota = node.quota();
+      boolean forUs = request.getMemberID() == 0 || request.getMemberID() == node.memberId();
+      boolean nospace =
+          request.getAlarm() == AlarmType.NOSPACE || request.getAlarm() == AlarmType.NONE;
+      switch (request.getAction()) {
+        case ACTIVATE -> {
+          if (forUs && request.getAlarm() == AlarmType.NOSPACE) {
+            quota.raise();
+          }
         }
-      }
-      case DEACTIVATE -> {
-        if (nospace) {
-          quota.deactivate();
+        case DEACTIVATE -> {
+          if (forUs && nospace) {
+            quota.disarm();
+          }
         }
+        default -> {}
       }
-      default -> {}
+      AlarmResponse.Builder b =
+          AlarmResponse.newBuilder().setHeader(node.header(node.store().revision()));
+      if (quota.alarmed()) {
+        b.addAlarms(
+            AlarmMember.newBuilder().setMemberID(node.memberId()).setAlarm(AlarmType.NOSPACE));
+      }
+      KvService.respond(out, b.build());
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
     }
-    KvService.respond(
-        out,
-        AlarmResponse.newBuilder()
-            .setHeader(node.header(node.store().revision()))
-            .addAllAlarms(quota.alarms())
-            .build());
   }
 
   @Override

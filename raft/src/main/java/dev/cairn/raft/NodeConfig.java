@@ -28,8 +28,10 @@ import java.util.Map;
  * @param snapshotThreshold log entries after which a snapshot is taken (etcd: 10 000 since 3.6)
  * @param segmentSizeBytes the Ratis log segment size; purging drops whole segments
  * @param leaseCheckpointInterval how often the leader records remaining lease TTLs in the log
- * @param quotaBackendBytes above this store size the member raises NOSPACE and refuses writes that
- *     add data (etcd's {@code --quota-backend-bytes}, default 2 GiB)
+ * @param quotaBackendBytes when the store grows past this, the member raises the NOSPACE alarm and
+ *     refuses writes that add data until the alarm is disarmed (etcd's {@code
+ *     --quota-backend-bytes}; etcd's 2 GiB reflects bbolt's limits, RocksDB has none so the default
+ *     is 8 GiB)
  * @param listenMetricsUrls where {@code /metrics}, {@code /health} and {@code /readyz} are served
  *     (etcd's {@code --listen-metrics-urls}); none when empty
  */
@@ -48,17 +50,15 @@ public record NodeConfig(
     long snapshotThreshold,
     long segmentSizeBytes,
     Duration leaseCheckpointInterval,
-    List<URI> listenMetricsUrls,
-    long quotaBackendBytes) {
+    long quotaBackendBytes,
+    List<URI> listenMetricsUrls) {
 
   public static final Duration DEFAULT_ELECTION_TIMEOUT_MIN = Duration.ofMillis(1000);
   public static final Duration DEFAULT_ELECTION_TIMEOUT_MAX = Duration.ofMillis(2000);
   public static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
   public static final long DEFAULT_SEGMENT_SIZE_BYTES = 8L << 20;
   public static final Duration DEFAULT_LEASE_CHECKPOINT_INTERVAL = Duration.ofSeconds(5);
-
-  /** etcd's default {@code --quota-backend-bytes}: writes stop with NOSPACE above 2 GiB. */
-  public static final long DEFAULT_QUOTA_BACKEND_BYTES = 2L << 30;
+  public static final long DEFAULT_QUOTA_BACKEND_BYTES = 8L << 30;
 
   public NodeConfig {
     listenClientUrls = List.copyOf(listenClientUrls);
@@ -74,8 +74,8 @@ public record NodeConfig(
     initialCluster = new LinkedHashMap<>(initialCluster == null ? Map.of() : initialCluster);
     clusterState = clusterState == null ? "new" : clusterState;
     clusterToken = clusterToken == null ? "etcd-cluster" : clusterToken;
-    listenMetricsUrls = listenMetricsUrls == null ? List.of() : List.copyOf(listenMetricsUrls);
     quotaBackendBytes = quotaBackendBytes <= 0 ? DEFAULT_QUOTA_BACKEND_BYTES : quotaBackendBytes;
+    listenMetricsUrls = listenMetricsUrls == null ? List.of() : List.copyOf(listenMetricsUrls);
     if (!clusterState.equals("new") && !clusterState.equals("existing")) {
       throw new IllegalArgumentException("--initial-cluster-state must be new or existing");
     }
@@ -104,8 +104,8 @@ public record NodeConfig(
         DEFAULT_SNAPSHOT_THRESHOLD,
         DEFAULT_SEGMENT_SIZE_BYTES,
         DEFAULT_LEASE_CHECKPOINT_INTERVAL,
-        List.of(),
-        DEFAULT_QUOTA_BACKEND_BYTES);
+        DEFAULT_QUOTA_BACKEND_BYTES,
+        List.of());
   }
 
   public NodeConfig withSnapshots(long threshold, long segmentBytes) {
@@ -124,8 +124,8 @@ public record NodeConfig(
         threshold,
         segmentBytes,
         leaseCheckpointInterval,
-        listenMetricsUrls,
-        quotaBackendBytes);
+        quotaBackendBytes,
+        listenMetricsUrls);
   }
 
   public NodeConfig withElectionTimeout(Duration min, Duration max) {
@@ -144,8 +144,8 @@ public record NodeConfig(
         snapshotThreshold,
         segmentSizeBytes,
         leaseCheckpointInterval,
-        listenMetricsUrls,
-        quotaBackendBytes);
+        quotaBackendBytes,
+        listenMetricsUrls);
   }
 
   public NodeConfig withLeaseCheckpointInterval(Duration interval) {
@@ -164,8 +164,8 @@ public record NodeConfig(
         snapshotThreshold,
         segmentSizeBytes,
         interval,
-        listenMetricsUrls,
-        quotaBackendBytes);
+        quotaBackendBytes,
+        listenMetricsUrls);
   }
 
   public NodeConfig withMetrics(URI url) {
@@ -184,11 +184,10 @@ public record NodeConfig(
         snapshotThreshold,
         segmentSizeBytes,
         leaseCheckpointInterval,
-        List.of(url),
-        quotaBackendBytes);
+        quotaBackendBytes,
+        List.of(url));
   }
 
-  /** The same node with another space quota (etcd's {@code --quota-backend-bytes}). */
   public NodeConfig withQuota(long bytes) {
     return new NodeConfig(
         name,
@@ -205,8 +204,8 @@ public record NodeConfig(
         snapshotThreshold,
         segmentSizeBytes,
         leaseCheckpointInterval,
-        listenMetricsUrls,
-        bytes);
+        bytes,
+        listenMetricsUrls);
   }
 
   /** Parses etcd's {@code name1=url1,name2=url2} (one URL per member is used). */

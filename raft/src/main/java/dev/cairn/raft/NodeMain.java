@@ -19,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
  *   --initial-cluster n1=http://10.0.0.1:2380,n2=http://10.0.0.2:2380,n3=http://10.0.0.3:2380
  *   --initial-cluster-state new|existing  [--initial-cluster-token etcd-cluster]
  *   [--listen-metrics-urls http://0.0.0.0:2381]   (/metrics, /health, /readyz)
+ *   [--quota-backend-bytes 8589934592]            (NOSPACE alarm above it)
  * </pre>
  *
  * On an existing data directory only {@code --data-dir} is needed: the rest is read back from its
@@ -37,10 +38,10 @@ public final class NodeMain {
           "listen-peer-urls",
           "initial-advertise-peer-urls",
           "listen-metrics-urls",
+          "quota-backend-bytes",
           "initial-cluster",
           "initial-cluster-state",
           "initial-cluster-token",
-          "quota-backend-bytes",
           "cert-file",
           "key-file",
           "trusted-ca-file",
@@ -124,8 +125,8 @@ public final class NodeMain {
         NodeConfig.DEFAULT_SNAPSHOT_THRESHOLD,
         NodeConfig.DEFAULT_SEGMENT_SIZE_BYTES,
         NodeConfig.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
-        urls(flags.get("listen-metrics-urls")),
-        Long.parseLong(flags.getOrDefault("quota-backend-bytes", "0")));
+        Long.parseLong(flags.getOrDefault("quota-backend-bytes", "0")),
+        urls(flags.get("listen-metrics-urls")));
   }
 
   private static List<URI> urls(String csv) {

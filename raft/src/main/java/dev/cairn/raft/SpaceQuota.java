@@ -1,77 +1,91 @@
 package dev.cairn.raft;
 
-import dev.cairn.store.MvccStore;
-import dev.cairn.store.StoreError;
-import dev.cairn.store.StoreException;
-import io.etcd.jetcd.api.AlarmMember;
-import io.etcd.jetcd.api.AlarmType;
-import java.util.List;
+import dev.cairn.store.Command;
+import dev.cairn.store.RequestOp;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
- * etcd's space quota: once the store grows past {@code --quota-backend-bytes} this member raises
- * the NOSPACE alarm, and until it is disarmed (after compaction and defragmentation have brought
- * the store back under the quota) writes that add data — puts, transactions with puts, lease grants
- * — are refused with {@code etcdserver: mvcc: database space exceeded}; reads, deletes and
- * compaction go on. The check runs before a request is proposed, so the replicated log never holds
- * a write that a replica would apply differently.
+ * etcd's space quota: once the store outgrows {@code quotaBytes} the NOSPACE alarm is raised, and
+ * until someone disarms it (Maintenance.Alarm DEACTIVATE) writes that add data — puts, transactions
+ * with a put, lease grants — are refused with {@code etcdserver: mvcc: database space exceeded}.
+ * Deletes, compactions and revokes still pass, so space can be reclaimed.
+ *
+ * <p>First cut: the alarm is this member's own (etcd replicates it through Raft); the member that
+ * receives a write checks its own alarm.
  */
-final class SpaceQuota {
-  private static final long MEASURE_EVERY_NANOS = 1_000_000_000L;
-
-  /** The live store (a snapshot install replaces it). */
-  private final java.util.function.Supplier<MvccStore> store;
-
+final class SpaceQuota implements AutoCloseable {
   private final long quotaBytes;
-  private final long memberId;
+  private final LongSupplier size;
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "cairn-space-quota");
+            t.setDaemon(true);
+            return t;
+          });
   private volatile boolean alarmed;
-  private volatile boolean measured;
-  private volatile long measuredAt;
-  private volatile long size;
 
-  SpaceQuota(java.util.function.Supplier<MvccStore> store, long quotaBytes, long memberId) {
-    this.store = store;
+  SpaceQuota(long quotaBytes, LongSupplier size) {
     this.quotaBytes = quotaBytes;
-    this.memberId = memberId;
+    this.size = size;
   }
 
-  /**
-   * Throws NO_SPACE if the alarm is raised, raising it first if the store has outgrown the quota.
-   */
-  void checkWrite() {
-    if (alarmed || exceeded()) {
-      alarmed = true;
-      throw new StoreException(StoreError.NO_SPACE);
+  void start() {
+    timer.scheduleWithFixedDelay(this::check, 0, 500, TimeUnit.MILLISECONDS);
+  }
+
+  /** Raises the alarm when the store is over quota; only disarming lowers it. */
+  void check() {
+    try {
+      if (size.getAsLong() > quotaBytes) {
+        alarmed = true;
+      }
+    } catch (RuntimeException e) {
+      // the store is being replaced: check again later
     }
   }
 
-  /** The store's size, measured at most once a second (it walks the directory). */
-  private boolean exceeded() {
-    long now = System.nanoTime();
-    if (!measured || now - measuredAt > MEASURE_EVERY_NANOS) {
-      size = store.get().sizeBytes();
-      measuredAt = now;
-      measured = true;
-    }
-    return size > quotaBytes;
+  boolean alarmed() {
+    return alarmed;
   }
 
-  List<AlarmMember> alarms() {
-    return alarmed
-        ? List.of(
-            AlarmMember.newBuilder().setMemberID(memberId).setAlarm(AlarmType.NOSPACE).build())
-        : List.of();
-  }
-
-  void activate() {
+  void raise() {
     alarmed = true;
   }
 
-  /** Disarms the alarm if the store is back under the quota; returns whether it is disarmed. */
-  boolean deactivate() {
-    measured = false;
-    if (!exceeded()) {
-      alarmed = false;
+  void disarm() {
+    alarmed = false;
+  }
+
+  /** Whether the alarm refuses this command. */
+  boolean refuses(Command c) {
+    return alarmed && addsData(c);
+  }
+
+  static boolean addsData(Object op) {
+    if (op instanceof Command.Put || op instanceof Command.LeaseGrant) {
+      return true;
     }
-    return !alarmed;
+    if (op instanceof Command.Txn t) {
+      for (RequestOp o : t.success()) {
+        if (addsData(o)) {
+          return true;
+        }
+      }
+      for (RequestOp o : t.failure()) {
+        if (addsData(o)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
   }
 }

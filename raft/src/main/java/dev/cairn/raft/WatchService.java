@@ -127,6 +127,7 @@ final class WatchService extends WatchGrpc.WatchImplBase
               .setCreated(true)
               .build());
       try {
+        Listener listener = new Listener(id, fragmentRequested(c));
         Watcher w =
             store.watch(
                 new dev.cairn.store.WatchRequest(
@@ -136,8 +137,12 @@ final class WatchService extends WatchGrpc.WatchImplBase
                     c.getPrevKv(),
                     noPut,
                     noDelete),
-                new Listener(id, fragmentRequested(c)));
+                listener);
         watchers.put(id, w);
+        if (listener.compacted) {
+          // the hub canceled it before watch() returned
+          watchers.remove(id);
+        }
       } catch (CompactedException e) {
         canceled(id, e.compactRevision(), EtcdErrors.toStatus(e).getStatus().getDescription());
       } catch (RuntimeException e) {
@@ -271,6 +276,7 @@ final class WatchService extends WatchGrpc.WatchImplBase
     private final class Listener implements WatchListener {
       private final long id;
       private final boolean fragment;
+      private volatile boolean compacted;
 
       Listener(long id, boolean fragment) {
         this.id = id;
@@ -329,6 +335,7 @@ final class WatchService extends WatchGrpc.WatchImplBase
 
       @Override
       public void onCompacted(long compactRevision) {
+        compacted = true;
         watchers.remove(id);
         answered(id, Long.MAX_VALUE);
         canceled(id, compactRevision, "etcdserver: mvcc: required revision has been compacted");

@@ -33,7 +33,9 @@ class NodeMainTest {
               "--initial-cluster-state",
               "existing",
               "--listen-metrics-urls",
-              "http://127.0.0.1:2381"
+              "http://127.0.0.1:2381",
+              "--quota-backend-bytes",
+              "1048576"
             });
     assertThat(c.name()).isEqualTo("n1");
     assertThat(c.dataDir()).isEqualTo(dir);
@@ -43,6 +45,7 @@ class NodeMainTest {
     assertThat(c.initialCluster()).containsOnlyKeys("n1", "n2");
     assertThat(c.clusterState()).isEqualTo("existing");
     assertThat(c.listenMetricsUrls()).containsExactly(URI.create("http://127.0.0.1:2381"));
+    assertThat(c.quotaBackendBytes()).isEqualTo(1 << 20);
   }
 
   @Test
