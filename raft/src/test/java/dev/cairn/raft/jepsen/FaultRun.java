@@ -88,6 +88,9 @@ final class FaultRun {
           healAndCheck(cluster, workload, history, watchers, anomalies);
         } catch (AssertionError | Exception e) {
           anomalies.add("after healing: " + e);
+          for (int i = 0; i < NODES; i++) {
+            cluster.node(i).threadDump();
+          }
         }
       }
       LinearizabilityChecker.Verdict v = new LinearizabilityChecker().check(history.forChecker());

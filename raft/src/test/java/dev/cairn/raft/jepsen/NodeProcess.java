@@ -149,6 +149,28 @@ final class NodeProcess {
     }
   }
 
+  /** Writes a thread dump of the running member next to its log (for a member that is stuck). */
+  synchronized void threadDump() {
+    if (!isRunning()) {
+      return;
+    }
+    Path out = log.resolveSibling(name + ".jstack");
+    try {
+      Process j =
+          new ProcessBuilder("jstack", Long.toString(process.pid()))
+              .redirectErrorStream(true)
+              .redirectOutput(out.toFile())
+              .start();
+      if (!j.waitFor(30, TimeUnit.SECONDS)) {
+        j.destroyForcibly();
+      }
+    } catch (IOException e) {
+      // no jstack here: the log has to do
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Deletes the data directory (the member must be stopped). */
   synchronized void wipe() {
     if (isRunning()) {

@@ -35,10 +35,14 @@ final class ProcessCluster implements AutoCloseable {
   private final List<PeerProxy> proxies = new ArrayList<>();
   private final Client admin;
 
+  /** Kills the members if the test JVM itself is stopped before {@link #close}. */
+  private final Thread killOnExit = new Thread(this::killAll, "kill-cairn-members");
+
   ProcessCluster(Path root, int size) throws IOException {
     for (int i = 0; i < size; i++) {
       nodes.add(new NodeProcess("n" + (i + 1), root, freePort(), freePort(), freePort()));
     }
+    Runtime.getRuntime().addShutdownHook(killOnExit);
     try {
       for (NodeProcess n : nodes) {
         proxies.add(new PeerProxy(n.proxyPort, n.peerPort, this::pids));
@@ -327,6 +331,16 @@ final class ProcessCluster implements AutoCloseable {
     if (admin != null) {
       admin.close();
     }
+    killAll();
+    proxies.forEach(PeerProxy::close);
+    try {
+      Runtime.getRuntime().removeShutdownHook(killOnExit);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: the hook runs anyway
+    }
+  }
+
+  private void killAll() {
     for (NodeProcess n : nodes) {
       try {
         n.kill();
@@ -334,7 +348,6 @@ final class ProcessCluster implements AutoCloseable {
         // stop the others anyway
       }
     }
-    proxies.forEach(PeerProxy::close);
   }
 
   static int freePort() {
