@@ -45,9 +45,18 @@ class BenchCommandTest {
       throws Exception {
     Cli.Run r =
         Cli.run(
-            "bench", workload, "--clients", Integer.toString(clients), "--total",
-            Integer.toString(total), "--warmup", "10", "-o", "json",
-            "--endpoints", cluster.endpoints());
+            "bench",
+            workload,
+            "--clients",
+            Integer.toString(clients),
+            "--total",
+            Integer.toString(total),
+            "--warmup",
+            "10",
+            "-o",
+            "json",
+            "--endpoints",
+            cluster.endpoints());
     assertThat(r.exit()).as(r.toString()).isZero();
     JsonNode row = r.json().get(0);
     assertThat(row.get("workload").asText()).isEqualTo(workload);
@@ -65,12 +74,27 @@ class BenchCommandTest {
     Path report = dir.resolve("report.html");
     Cli.Run r =
         Cli.run(
-            "bench", "watch-fanout", "--watchers", "20", "--total", "50", "--warmup", "5",
-            "-o", "json", "--report", report.toString(), "--endpoints", cluster.endpoints());
+            "bench",
+            "watch-fanout",
+            "--watchers",
+            "20",
+            "--total",
+            "50",
+            "--warmup",
+            "5",
+            "-o",
+            "json",
+            "--report",
+            report.toString(),
+            "--endpoints",
+            cluster.endpoints());
     assertThat(r.exit()).as(r.toString()).isZero();
     assertThat(r.json().get(0).get("ops").asLong()).isEqualTo(50 * 20);
     String html = Files.readString(report);
-    assertThat(html).startsWith("<!doctype html>").contains("<svg", "<polyline").doesNotContain("<script");
+    assertThat(html)
+        .startsWith("<!doctype html>")
+        .contains("<svg", "<polyline")
+        .doesNotContain("<script");
     assertThat(html).contains("Latency by percentile", "Throughput over time");
   }
 
@@ -78,8 +102,20 @@ class BenchCommandTest {
   void aRateIsHeldAndLatencyIsCorrectedForOmission() throws Exception {
     Cli.Run r =
         Cli.run(
-            "bench", "put", "--clients", "2", "--rate", "100", "--duration", "3s", "--warmup", "5",
-            "-o", "json", "--endpoints", cluster.endpoints());
+            "bench",
+            "put",
+            "--clients",
+            "2",
+            "--rate",
+            "100",
+            "--duration",
+            "3s",
+            "--warmup",
+            "5",
+            "-o",
+            "json",
+            "--endpoints",
+            cluster.endpoints());
     assertThat(r.exit()).as(r.toString()).isZero();
     double throughput = r.json().get(0).get("throughput").asDouble();
     assertThat(throughput).isBetween(50.0, 130.0);
@@ -90,8 +126,18 @@ class BenchCommandTest {
     assumeTrue(EtcdCluster.available(), "etcd is not installed (Debian's etcd-server)");
     Cli.Run r =
         Cli.run(
-            "bench", "compare", "--nodes", "1", "--workloads", "put:1,range-s:2", "--total", "50",
-            "--warmup", "5", "-o", "json");
+            "bench",
+            "compare",
+            "--nodes",
+            "1",
+            "--workloads",
+            "put:1,range-s:2",
+            "--total",
+            "50",
+            "--warmup",
+            "5",
+            "-o",
+            "json");
     assertThat(r.exit()).as(r.toString()).isZero();
     JsonNode rows = r.json();
     assertThat(rows).hasSize(4);
