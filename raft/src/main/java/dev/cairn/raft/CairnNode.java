@@ -222,9 +222,6 @@ public final class CairnNode implements AutoCloseable {
     // Ratis waits at least this long between two appendEntries to a follower (10 ms by default),
     // which puts that much latency under every write: send as soon as there is something to send
     RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.ZERO);
-    // Ratis can also log a metadata entry for every commit-index advance: one more append and
-    // fsync per write for information Raft recovers anyway on restart
-    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
     // every reply stays in the retry cache until it expires (60 s by default): at tens of
     // thousands of writes a second that is a large part of the heap. 20 s covers the usual retry
     // of a request after a leader change; a retry later than that may apply twice (as a retry by
