@@ -84,7 +84,7 @@ final class CompareCommand implements Callable<Integer> {
       cairn.stop(Duration.ofSeconds(10));
       etcd.close();
       if (!keep) {
-        SnapshotFile.deleteTree(dir);
+        dev.cairn.store.Checkpoint.deleteTree(dir);
       } else {
         System.err.println("data and logs kept in " + dir);
       }

@@ -128,7 +128,7 @@ final class RestoreCommand implements Callable<Integer> {
                   "leases", keys,
                   "cluster_token", clusterToken));
     } catch (Exception e) {
-      SnapshotFile.deleteTree(staging);
+      dev.cairn.store.Checkpoint.deleteTree(staging);
       throw e;
     }
     return 0;

@@ -108,7 +108,7 @@ final class SnapshotBenchCommand implements Callable<Integer> {
       return 0;
     } finally {
       node.stop(Duration.ofSeconds(10));
-      SnapshotFile.deleteTree(dir);
+      dev.cairn.store.Checkpoint.deleteTree(dir);
     }
   }
 

@@ -16,8 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * A snapshot file as {@code etcdctl snapshot save} writes it: the node's stream (a store {@link
@@ -85,18 +83,7 @@ final class SnapshotFile {
         return new Info(store.revision(), keys, Files.size(file), hash.hash());
       }
     } finally {
-      deleteTree(tmp);
-    }
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+      Checkpoint.deleteTree(tmp);
     }
   }
 }

@@ -198,7 +198,8 @@ public final class Checkpoint {
     }
   }
 
-  static void deleteTree(Path root) throws IOException {
+  /** Deletes a directory and everything below it; a missing one is fine. */
+  public static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {
       return;
     }

@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * FaultRun}).
  *
  * <p>Short profile (the default, part of the build, about 3–4 minutes): three scenarios of 45 s of
- * load each (kill leader, kill all, pause leader). Long profile: every scenario, 120
- * s of load each (override with {@code -Dcairn.faults.seconds=N}):
+ * load each (kill leader, kill all, pause leader). Long profile: every scenario, 120 s of load each
+ * (override with {@code -Dcairn.faults.seconds=N}):
  *
  * <pre>
  *   mvn -B -q -pl raft -am test -Dtest=FaultSuiteTest -Dsurefire.failIfNoSpecifiedTests=false \
