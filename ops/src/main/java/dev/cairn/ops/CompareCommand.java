@@ -52,6 +52,15 @@ final class CompareCommand implements Callable<Integer> {
   @Option(names = "--keep", description = "Keep the clusters' data directories and logs.")
   boolean keep;
 
+  @Option(
+      names = "--server-warmup",
+      defaultValue = "20s",
+      converter = DurationConverter.class,
+      description =
+          "Unmeasured mixed load on each cluster before its first workload, so that a JVM's JIT"
+              + " compiler has done its work (0s: none; default: ${DEFAULT-VALUE}).")
+  Duration serverWarmup;
+
   @Override
   public Integer call() throws Exception {
     if (!EtcdCluster.available()) {
@@ -71,6 +80,11 @@ final class CompareCommand implements Callable<Integer> {
       awaitEtcd(etcd);
       System.err.println("cairn: " + cairn.endpoints());
       System.err.println("etcd:  " + etcd.endpoints());
+      if (!serverWarmup.isZero()) {
+        for (String eps : List.of(cairn.endpoints(), etcd.endpoints())) {
+          BenchCommand.run(warmup(Arrays.asList(eps.split(","))), !output.equals("json"));
+        }
+      }
       for (String item : workloads) {
         LoadSpec base = parse(item);
         for (String target : List.of("cairn", "etcd")) {
@@ -120,6 +134,13 @@ final class CompareCommand implements Callable<Integer> {
 
   private static String ratio(double a, double b) {
     return b <= 0 ? "n/a" : Reports.fmt(a / b, 2) + "×";
+  }
+
+  /** Half reads, half writes from 16 clients on 4 connections, for --server-warmup. */
+  private LoadSpec warmup(List<String> endpoints) {
+    return new LoadSpec(
+        Workload.MIXED, endpoints, 4, 16, 0, serverWarmup, 0, 8, 256, 10_000, false, false, false,
+        0.5, 0, 0, 7);
   }
 
   private LoadSpec parse(String item) {

@@ -131,6 +131,9 @@ final class LocalCluster implements AutoCloseable {
         "--initial-cluster-state", "new");
   }
 
+  /** Extra JVM options for every member (a profiler agent, GC settings), split on blanks. */
+  static final String NODE_JAVA_OPTS = "CAIRN_NODE_JAVA_OPTS";
+
   /** Starts every member as {@code java -cp <this jar> dev.cairn.ops.Cairn node ...}. */
   void start() throws IOException {
     Files.createDirectories(dir);
@@ -141,6 +144,10 @@ final class LocalCluster implements AutoCloseable {
       List<String> cmd = new ArrayList<>();
       cmd.add(java);
       cmd.add("-Xmx1g");
+      String extra = System.getenv(NODE_JAVA_OPTS);
+      if (extra != null && !extra.isBlank()) {
+        cmd.addAll(List.of(extra.trim().split("\\s+")));
+      }
       cmd.add("-cp");
       cmd.add(classpath);
       cmd.add(Cairn.class.getName());

@@ -19,6 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
@@ -51,6 +54,15 @@ public final class CairnNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CairnNode.class);
   static final String VERSION = "3.5.0";
 
+  /**
+   * Log entries of proposals a member has on their way at once; proposals arriving meanwhile go
+   * together in the next entry ({@link ProposalBatcher}).
+   */
+  private static final int MAX_ENTRIES_IN_FLIGHT = 2;
+
+  /** Commands' bytes in one log entry (a larger single command goes alone). */
+  private static final int MAX_BATCH_BYTES = 1 << 20;
+
   private final NodeConfig config;
   private final RaftPeerId peerId;
   private final RaftGroupId groupId;
@@ -61,6 +73,23 @@ public final class CairnNode implements AutoCloseable {
   private RaftServer server;
 
   private RaftGateway raft;
+  private ProposalBatcher proposals;
+  private ReadBarrier reads;
+
+  /** Runs the etcd API's calls and the reads a read index released. */
+  private final ExecutorService rpcExecutor =
+      new ForkJoinPool(
+          Math.max(4, Runtime.getRuntime().availableProcessors()),
+          pool -> {
+            ForkJoinWorkerThread t =
+                ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            t.setName("cairn-rpc-" + t.getPoolIndex());
+            t.setDaemon(true);
+            return t;
+          },
+          null,
+          true);
+
   private LeaseKeeper leases;
   private Server grpc;
   private ClusterService cluster;
@@ -130,6 +159,9 @@ public final class CairnNode implements AutoCloseable {
 
     raft =
         new RaftGateway(server, groupId, peerId, properties, tls.ratisParameters(), initialPeers);
+    proposals =
+        new ProposalBatcher(raft::propose, rpcExecutor, MAX_ENTRIES_IN_FLIGHT, MAX_BATCH_BYTES);
+    reads = new ReadBarrier(() -> raft.readLocal(Query.barrier()), rpcExecutor);
     leases = new LeaseKeeper(this, config.leaseCheckpointInterval());
     stateMachine.addListener(leases);
     stateMachine.setQueryHandler(this::answerQuery);
@@ -148,6 +180,7 @@ public final class CairnNode implements AutoCloseable {
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(clientUrl.getHost(), clientUrl.getPort()))
             .sslContext(tls.clientSslContext())
+            .executor(rpcExecutor)
             .maxInboundMessageSize((int) StoreConfig.DEFAULT_MAX_REQUEST_BYTES + (512 << 10))
             // etcd's clients ping every few seconds; grpc's default (5 min) would answer GOAWAY
             .permitKeepAliveTime(5, TimeUnit.SECONDS)
@@ -356,7 +389,7 @@ public final class CairnNode implements AutoCloseable {
     if (quota.refuses(command)) {
       return CompletableFuture.failedFuture(new StoreException(StoreError.NO_SPACE));
     }
-    CompletableFuture<byte[]> f = raft.propose(command);
+    CompletableFuture<byte[]> f = proposals.propose(CommandCodec.encode(command));
     f.whenComplete(
         (r, t) -> {
           if (t != null && metrics != null) {
@@ -371,9 +404,12 @@ public final class CairnNode implements AutoCloseable {
     return raft.propose(entry);
   }
 
-  /** A linearizable read-only query answered by this member once it has applied the read index. */
-  CompletableFuture<byte[]> readLocal(byte[] query) {
-    return raft.readLocal(query);
+  /**
+   * Completes, on the etcd API's executor, once this member may serve a linearizable read that
+   * arrives now (it has applied a read index obtained after this call).
+   */
+  CompletableFuture<Void> linearizable() {
+    return reads.await().thenApplyAsync(v -> null, rpcExecutor);
   }
 
   /** A query answered by the leader's state machine (lease keep-alives and time-to-live). */
@@ -434,6 +470,7 @@ public final class CairnNode implements AutoCloseable {
     if (raft != null) {
       raft.close();
     }
+    rpcExecutor.shutdownNow();
     try {
       if (server != null) {
         server.close();

@@ -24,8 +24,11 @@ import java.util.List;
  *     PUT 1 · etcd PutRequest           DELETE_RANGE 2 · DeleteRangeRequest   TXN 3 · TxnRequest
  *     COMPACT 4 · CompactionRequest     LEASE_GRANT 5 · LeaseGrantRequest     LEASE_REVOKE 6 · LeaseRevokeRequest
  *     LEASE_CHECKPOINT 7 · count(int) · (id(long) · remainingTtl(long))*
+ *     BATCH 8 · count(int) · (length(int) · log entry)*     commands proposed together (see
+ *                                                          {@link ProposalBatcher}), applied in order
  *   reply       = OK 0 · etcd response of the command's kind (header carries only the revision)
  *               | ERROR 1 · StoreError ordinal(int) · detail(long: compact or current revision)
+ *               | BATCH 8 · count(int) · (length(int) · reply)*   one reply per command of a BATCH
  * </pre>
  *
  * The etcd messages are the encoding because they are stable, compact and already on the class
@@ -39,6 +42,7 @@ final class CommandCodec {
   static final byte LEASE_GRANT = 5;
   static final byte LEASE_REVOKE = 6;
   static final byte LEASE_CHECKPOINT = 7;
+  static final byte BATCH = 8;
 
   static final byte OK = 0;
   static final byte ERROR = 1;
@@ -175,6 +179,50 @@ final class CommandCodec {
       };
     }
     throw new IllegalStateException("malformed reply of " + reply.length + " bytes");
+  }
+
+  /** Frames several log entries (or replies) as one BATCH. */
+  static byte[] batch(List<byte[]> parts) {
+    int size = 1 + 4;
+    for (byte[] part : parts) {
+      size += 4 + part.length;
+    }
+    ByteBuffer b = ByteBuffer.allocate(size).put(BATCH).putInt(parts.size());
+    for (byte[] part : parts) {
+      b.putInt(part.length).put(part);
+    }
+    return b.array();
+  }
+
+  static boolean isBatch(byte[] bytes) {
+    return bytes.length > 0 && bytes[0] == BATCH;
+  }
+
+  /** The parts of a BATCH; throws {@link IllegalArgumentException} for bytes no node wrote. */
+  static List<byte[]> unbatch(byte[] batch) {
+    try {
+      ByteBuffer b = ByteBuffer.wrap(batch);
+      if (b.get() != BATCH) {
+        throw new IllegalArgumentException("not a batch");
+      }
+      int n = b.getInt();
+      if (n < 0 || n > batch.length) {
+        throw new IllegalArgumentException(
+            "batch of " + n + " parts in " + batch.length + " bytes");
+      }
+      List<byte[]> parts = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        byte[] part = new byte[b.getInt()];
+        b.get(part);
+        parts.add(part);
+      }
+      if (b.hasRemaining()) {
+        throw new IllegalArgumentException(b.remaining() + " bytes after the batch");
+      }
+      return parts;
+    } catch (java.nio.BufferUnderflowException | NegativeArraySizeException e) {
+      throw new IllegalArgumentException("truncated batch", e);
+    }
   }
 
   static byte[] tagged(byte tag, byte[] body) {

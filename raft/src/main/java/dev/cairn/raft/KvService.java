@@ -32,20 +32,30 @@ final class KvService extends KVGrpc.KVImplBase {
   @Override
   public void range(RangeRequest request, StreamObserver<RangeResponse> out) {
     if (request.getSerializable()) {
-      try {
-        RangeResponse r = EtcdProtos.toProto(node.store().range(EtcdProtos.range(request)));
-        respond(out, r.toBuilder().setHeader(header(r.getHeader())).build());
-      } catch (RuntimeException e) {
-        out.onError(EtcdErrors.toStatus(e));
-      }
+      rangeLocal(request, out);
       return;
     }
-    complete(
-        node.readLocal(Query.range(request)),
-        RangeResponse::parseFrom,
-        (r, h) -> r.toBuilder().setHeader(h).build(),
-        RangeResponse::getHeader,
-        out);
+    node.linearizable()
+        .whenComplete(
+            (ok, error) -> {
+              if (error != null) {
+                out.onError(EtcdErrors.toStatus(error));
+              } else {
+                rangeLocal(request, out);
+              }
+            });
+  }
+
+  /** Answers a range from this member's store as it is. */
+  private void rangeLocal(RangeRequest request, StreamObserver<RangeResponse> out) {
+    RangeResponse r;
+    try {
+      r = EtcdProtos.toProto(node.store().range(EtcdProtos.range(request)));
+    } catch (RuntimeException e) {
+      out.onError(EtcdErrors.toStatus(e));
+      return;
+    }
+    respond(out, r.toBuilder().setHeader(header(r.getHeader())).build());
   }
 
   @Override

@@ -7,23 +7,19 @@ import java.nio.ByteBuffer;
  * the command tags of {@link CommandCodec}) and a body.
  *
  * <pre>
- *   RANGE 64 · etcd RangeRequest          → OK · RangeResponse | ERROR
  *   LEASE_KEEP_ALIVE 65 · id(long)        → OK · LeaseKeepAliveResponse   (answered by the leader)
  *   LEASE_TIME_TO_LIVE 66 · id · keys(1)  → OK · LeaseTimeToLiveResponse  (answered by the leader)
  *   MEMBER 67                             → OK · Member of the answering node
+ *   BARRIER 68                            → OK   (a read index reached: see {@link ReadBarrier})
  * </pre>
  */
 final class Query {
-  static final byte RANGE = 64;
   static final byte LEASE_KEEP_ALIVE = 65;
   static final byte LEASE_TIME_TO_LIVE = 66;
   static final byte MEMBER = 67;
+  static final byte BARRIER = 68;
 
   private Query() {}
-
-  static byte[] range(io.etcd.jetcd.api.RangeRequest r) {
-    return CommandCodec.tagged(RANGE, r.toByteArray());
-  }
 
   static byte[] keepAlive(long id) {
     return ByteBuffer.allocate(9).put(LEASE_KEEP_ALIVE).putLong(id).array();
@@ -35,6 +31,10 @@ final class Query {
         .putLong(id)
         .put((byte) (keys ? 1 : 0))
         .array();
+  }
+
+  static byte[] barrier() {
+    return new byte[] {BARRIER};
   }
 
   static byte[] member() {

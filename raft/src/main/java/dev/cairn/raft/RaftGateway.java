@@ -1,6 +1,5 @@
 package dev.cairn.raft;
 
-import dev.cairn.store.Command;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,11 +102,6 @@ final class RaftGateway implements AutoCloseable {
   RaftClient adminClient(List<RaftPeer> fallbackPeers) {
     List<RaftPeer> peers = allPeers();
     return newClient(peers.isEmpty() ? fallbackPeers : peers);
-  }
-
-  /** Replicates a command; completes with the state machine's reply. */
-  CompletableFuture<byte[]> propose(Command command) {
-    return propose(CommandCodec.encode(command));
   }
 
   /** Replicates an encoded log entry; completes with the state machine's reply. */

@@ -10,6 +10,7 @@ import dev.cairn.store.StoreException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -75,6 +76,9 @@ final class StoreStateMachine extends BaseStateMachine {
   private volatile QueryHandler queryHandler;
   private volatile java.util.function.LongConsumer applyTimer = nanos -> {};
 
+  /** Log entries of commands applied since start (a batch counts once); written by apply only. */
+  private volatile long commandEntriesApplied;
+
   StoreStateMachine(StoreConfig storeConfig, PendingMembers pendingMembers) {
     this.storeConfig = storeConfig;
     this.pendingMembers = pendingMembers;
@@ -103,6 +107,10 @@ final class StoreStateMachine extends BaseStateMachine {
           false,
           false);
     }
+  }
+
+  long commandEntriesApplied() {
+    return commandEntriesApplied;
   }
 
   void addListener(ApplyListener l) {
@@ -243,46 +251,63 @@ final class StoreStateMachine extends BaseStateMachine {
       reply = CommandCodec.tagged(CommandCodec.OK, new byte[0]);
     } else if (index <= s.appliedIndex().index()) {
       reply = new byte[0]; // replayed after a restart: the store already holds it
+    } else if (CommandCodec.isBatch(data)) {
+      List<byte[]> entries = CommandCodec.unbatch(data);
+      List<Command> commands = new ArrayList<>(entries.size());
+      for (byte[] e : entries) {
+        commands.add(CommandCodec.decode(e));
+      }
+      reply = CommandCodec.batch(apply(s, commands, new AppliedIndex(term, index)));
     } else {
-      Command command = CommandCodec.decode(data);
-      Result result = null;
-      long started = System.nanoTime();
-      try (ApplyBatch batch = s.newBatch()) {
-        try {
-          result = batch.apply(command);
-          reply = CommandCodec.encodeResult(result);
-        } catch (StoreException e) {
-          reply = CommandCodec.encodeError(e);
-        }
-        batch.commit(new AppliedIndex(term, index));
-      }
-      applyTimer.accept(System.nanoTime() - started);
-      if (result != null) {
-        for (ApplyListener l : listeners) {
-          try {
-            l.onApplied(command, result);
-          } catch (RuntimeException e) {
-            LOG.warn("apply listener failed", e);
-          }
-        }
-      }
+      reply = apply(s, List.of(CommandCodec.decode(data)), new AppliedIndex(term, index)).get(0);
     }
     updateLastAppliedTermIndex(term, index);
     return CompletableFuture.completedFuture(
         Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
   }
 
+  /**
+   * Applies commands in one store batch, each at its own revision, committed together with the log
+   * position; then tells the listeners. A refused command's reply is its error.
+   */
+  private List<byte[]> apply(MvccStore s, List<Command> commands, AppliedIndex applied) {
+    List<byte[]> replies = new ArrayList<>(commands.size());
+    Result[] results = new Result[commands.size()];
+    long started = System.nanoTime();
+    try (ApplyBatch batch = s.newBatch()) {
+      for (int i = 0; i < commands.size(); i++) {
+        try {
+          results[i] = batch.apply(commands.get(i));
+          replies.add(CommandCodec.encodeResult(results[i]));
+        } catch (StoreException e) {
+          replies.add(CommandCodec.encodeError(e));
+        }
+      }
+      batch.commit(applied);
+    }
+    commandEntriesApplied++;
+    applyTimer.accept(System.nanoTime() - started);
+    for (int i = 0; i < commands.size(); i++) {
+      if (results[i] == null) {
+        continue;
+      }
+      for (ApplyListener l : listeners) {
+        try {
+          l.onApplied(commands.get(i), results[i]);
+        } catch (RuntimeException e) {
+          LOG.warn("apply listener failed", e);
+        }
+      }
+    }
+    return replies;
+  }
+
   @Override
   public CompletableFuture<Message> query(Message request) {
     byte[] q = request.getContent().toByteArray();
     try {
-      if (q.length > 0 && q[0] == Query.RANGE) {
-        Result.Range r =
-            store()
-                .range(
-                    EtcdProtos.range(
-                        io.etcd.jetcd.api.RangeRequest.parseFrom(CommandCodec.body(q))));
-        return done(CommandCodec.encodeResult(r));
+      if (q.length > 0 && q[0] == Query.BARRIER) {
+        return done(CommandCodec.tagged(CommandCodec.OK, new byte[0]));
       }
       QueryHandler h = queryHandler;
       if (h == null || q.length == 0) {
@@ -291,8 +316,6 @@ final class StoreStateMachine extends BaseStateMachine {
       return h.query(q[0], CommandCodec.body(q)).thenApply(StoreStateMachine::message);
     } catch (StoreException e) {
       return done(CommandCodec.encodeError(e));
-    } catch (IOException e) {
-      return CompletableFuture.failedFuture(e);
     }
   }
 

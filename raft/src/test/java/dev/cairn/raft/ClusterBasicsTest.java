@@ -203,4 +203,68 @@ class ClusterBasicsTest {
     assertThat(members).extracting(m -> m.getName()).containsExactlyInAnyOrder("n0", "n1", "n2");
     assertThat(members).allSatisfy(m -> assertThat(m.getClientURIs()).isNotEmpty());
   }
+
+  @Test
+  void concurrentWritesThroughEveryMemberShareLogEntriesButEachGetsItsOwnRevision()
+      throws Exception {
+    CairnCluster c = CLUSTER.cluster();
+    long entriesBefore = c.node(0).stateMachine().commandEntriesApplied();
+    long revisionBefore = c.node(0).revision();
+    int perMember = 150;
+    List<java.util.concurrent.CompletableFuture<io.etcd.jetcd.kv.PutResponse>> puts =
+        new java.util.ArrayList<>();
+    List<java.util.concurrent.CompletableFuture<?>> refused = new java.util.ArrayList<>();
+    for (int i = 0; i < perMember; i++) {
+      for (int m = 0; m < c.size(); m++) {
+        KV kv = c.client(m).getKVClient();
+        puts.add(kv.put(b("/batch/" + m + "/" + i), b("v" + m + "/" + i)));
+        if (i % 25 == 0) {
+          // a refused command in the same entry refuses only itself
+          refused.add(
+              kv.put(
+                  b("/batch/refused/" + m + "/" + i),
+                  b("x"),
+                  PutOption.builder().withLeaseId(0x7eadbeefL).build()));
+        }
+      }
+    }
+    java.util.Set<Long> revisions = new java.util.TreeSet<>();
+    for (var p : puts) {
+      revisions.add(p.get(30, TimeUnit.SECONDS).getHeader().getRevision());
+    }
+    for (var r : refused) {
+      assertThatThrownBy(() -> r.get(30, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .hasMessageContaining("requested lease not found");
+    }
+    // one revision per write, none shared, none skipped (refused writes take none)
+    assertThat(revisions).hasSize(puts.size());
+    assertThat(revisions.iterator().next()).isGreaterThan(revisionBefore);
+    assertThat(
+            ((java.util.TreeSet<Long>) revisions).last()
+                - ((java.util.TreeSet<Long>) revisions).first())
+        .isEqualTo(puts.size() - 1);
+    for (int m = 0; m < c.size(); m++) {
+      GetResponse r =
+          c.client((m + 1) % c.size())
+              .getKVClient()
+              .get(b("/batch/" + m + "/"), GetOption.builder().isPrefix(true).build())
+              .get(10, TimeUnit.SECONDS);
+      assertThat(r.getKvs()).hasSize(perMember);
+      assertThat(r.getKvs())
+          .allSatisfy(
+              kv ->
+                  assertThat(kv.getValue().toString(UTF_8))
+                      .isEqualTo("v" + kv.getKey().toString(UTF_8).substring("/batch/".length())));
+    }
+    GetResponse none =
+        c.client(0)
+            .getKVClient()
+            .get(b("/batch/refused/"), GetOption.builder().isPrefix(true).build())
+            .get(10, TimeUnit.SECONDS);
+    assertThat(none.getKvs()).isEmpty();
+    // the writes travelled in fewer log entries than there were writes
+    long entries = c.node(0).stateMachine().commandEntriesApplied() - entriesBefore;
+    assertThat(entries).isLessThan(puts.size() + refused.size());
+  }
 }

@@ -78,4 +78,33 @@ class CommandCodecTest {
               }
             });
   }
+
+  @org.junit.jupiter.api.Test
+  void aBatchKeepsEveryCommandInOrder() {
+    List<Command> all = commands().toList();
+    byte[] batch = CommandCodec.batch(all.stream().map(CommandCodec::encode).toList());
+    assertThat(CommandCodec.isBatch(batch)).isTrue();
+    List<Command> back = CommandCodec.unbatch(batch).stream().map(CommandCodec::decode).toList();
+    assertThat(back).usingRecursiveComparison().isEqualTo(all);
+    assertThat(CommandCodec.unbatch(CommandCodec.batch(List.of()))).isEmpty();
+  }
+
+  static Stream<byte[]> brokenBatches() {
+    byte[] good = CommandCodec.batch(List.of(b("one"), b("two")));
+    byte[] truncated = java.util.Arrays.copyOf(good, good.length - 1);
+    byte[] trailing = java.util.Arrays.copyOf(good, good.length + 1);
+    byte[] hugeCount = good.clone();
+    hugeCount[1] = 0x7f;
+    byte[] negativeLength = good.clone();
+    negativeLength[5] = (byte) 0xff;
+    return Stream.of(
+        truncated, trailing, hugeCount, negativeLength, new byte[] {CommandCodec.BATCH});
+  }
+
+  @ParameterizedTest
+  @MethodSource("brokenBatches")
+  void aBatchNoNodeWroteIsRefused(byte[] broken) {
+    assertThatThrownBy(() -> CommandCodec.unbatch(broken))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -71,6 +71,7 @@ public final class LoadGenerator {
       conns.add(Client.builder().endpoints(rotated.toArray(String[]::new)).build());
     }
     try {
+      reachable(conns.get(0), endpoints);
       prepare(conns.get(0));
       return switch (spec.workload()) {
         case WATCH_LATENCY, WATCH_FANOUT -> runWatch(conns);
@@ -91,6 +92,19 @@ public final class LoadGenerator {
       }
     }
     throw new IllegalStateException("no endpoint reports itself as the leader");
+  }
+
+  /** Fails at once, with the reason, when the endpoints do not answer a read within 10 s. */
+  private static void reachable(Client c, List<String> endpoints) throws Exception {
+    try {
+      c.getKVClient()
+          .get(ByteSequence.from(PREFIX, java.nio.charset.StandardCharsets.US_ASCII))
+          .get(10, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new IllegalStateException(
+          "no answer from " + String.join(",", endpoints) + " within 10 s: " + cause, e);
+    }
   }
 
   /** Reads need something to read: put up to 1000 keys of the key space first. */
