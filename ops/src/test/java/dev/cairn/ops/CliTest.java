@@ -169,6 +169,7 @@ class CliTest {
         "an id that is not hex          | lease revoke zz          | not a lease id",
         "an unknown workload            | bench nope               | unknown workload",
         "an empty key                   | kv put '' v              | key is not provided",
+        "promoting an unknown member    | member promote 2a        | member not found",
       })
   void badInputGivesAOneLineErrorAndNonZeroExit(String what, String command, String message) {
     String[] args =

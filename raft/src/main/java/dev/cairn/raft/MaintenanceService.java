@@ -30,6 +30,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 
@@ -58,14 +60,23 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
               .setRaftIndex(d.getRaftLog().getLastCommittedIndex())
               .setRaftTerm(d.getInfo().getCurrentTerm())
               .setRaftAppliedIndex(d.getInfo().getLastAppliedIndex())
-              .setIsLearner(
-                  d.getInfo().getCurrentRole()
-                      == org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER)
+              .setIsLearner(isLearner(d))
               .build();
       KvService.respond(out, r);
     } catch (RuntimeException e) {
       out.onError(EtcdErrors.toStatus(e));
     }
+  }
+
+  /**
+   * A listener in the configuration, or a learner MemberAdd accepted that is not in it yet. (Not
+   * the Ratis role: a learner that joined with an empty configuration runs as a Ratis follower.)
+   */
+  private boolean isLearner(RaftServer.Division d) {
+    RaftPeerRole role = ConfigurationDriver.role(d.getRaftConf(), node.peerId());
+    RaftPeer intent = node.stateMachine().pendingMembers().all().get(node.peerId().toString());
+    return role == RaftPeerRole.LISTENER
+        || (role == null && intent != null && intent.getStartupRole() == RaftPeerRole.LISTENER);
   }
 
   @Override
