@@ -26,6 +26,7 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.rpc.SupportedRpcType;
@@ -65,6 +66,7 @@ public final class CairnNode implements AutoCloseable {
   private Server grpc;
   private ClusterService cluster;
   private NodeMetrics metrics;
+  private RaftLogSyncTimer logSyncs;
   private SpaceQuota quota;
   private volatile boolean closed;
 
@@ -113,6 +115,8 @@ public final class CairnNode implements AutoCloseable {
             ? RaftGroup.valueOf(groupId)
             : RaftGroup.valueOf(groupId, initialPeers);
 
+    // before the server creates its log, whose syncs it times
+    logSyncs = RaftLogSyncTimer.track(RaftGroupMemberId.valueOf(peerId, groupId));
     server =
         RaftServer.newBuilder()
             .setServerId(peerId)
@@ -136,7 +140,7 @@ public final class CairnNode implements AutoCloseable {
     leases.start();
     quota = new SpaceQuota(config.quotaBackendBytes(), () -> store().sizeBytes());
     quota.start();
-    metrics = new NodeMetrics(this);
+    metrics = new NodeMetrics(this, logSyncs);
     stateMachine.onLeaderChange(metrics::leaderChanged);
     stateMachine.setApplyTimer(metrics::applied);
     if (!config.listenMetricsUrls().isEmpty()) {
@@ -440,6 +444,9 @@ public final class CairnNode implements AutoCloseable {
       }
     } catch (IOException e) {
       LOG.warn("closing raft server", e);
+    }
+    if (logSyncs != null) {
+      logSyncs.close();
     }
   }
 }
