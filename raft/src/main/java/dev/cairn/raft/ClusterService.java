@@ -295,14 +295,22 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     return leader != null && learnerIndex >= 0 && learnerIndex >= IN_SYNC * leaderIndex;
   }
 
+  /** Waits until a committed, stable configuration (Ratis sets one when appended) has it voting. */
   private void awaitVoter(RaftPeerId id, long timeoutNanos) throws Exception {
     long end = System.nanoTime() + timeoutNanos;
-    while (ConfigurationDriver.role(node.division().getRaftConf(), id) != RaftPeerRole.FOLLOWER) {
+    while (!isCommittedVoter(id)) {
       if (System.nanoTime() > end) {
         throw new TimeoutException("member " + id + " not yet a voter");
       }
       Thread.sleep(50);
     }
+  }
+
+  private boolean isCommittedVoter(RaftPeerId id) {
+    RaftConfiguration conf = node.division().getRaftConf();
+    return ConfigurationDriver.role(conf, id) == RaftPeerRole.FOLLOWER
+        && conf.getPreviousPeers().isEmpty()
+        && conf.getLogEntryIndex() <= node.division().getRaftLog().getLastCommittedIndex();
   }
 
   /** Withdraws a membership intent not yet carried out; whether there was one. */
