@@ -129,6 +129,8 @@ class CliTest {
     assertThat(status).hasSize(3);
     assertThat(status.findValues("is_leader").stream().filter(JsonNode::asBoolean).count())
         .isEqualTo(1);
+    assertThat(status.findValues("is_learner")).noneMatch(JsonNode::asBoolean);
+    assertThat(status.findValuesAsText("errors")).containsOnly(""); // no alarm, a leader known
     JsonNode health = json("endpoint", "health", "--cluster");
     assertThat(health.findValues("health")).allMatch(JsonNode::asBoolean);
 
