@@ -295,7 +295,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     return leader != null && learnerIndex >= 0 && learnerIndex >= IN_SYNC * leaderIndex;
   }
 
-  /** Waits until a committed, stable configuration (Ratis sets one when appended) has it voting. */
+  /** Waits until a committed, stable configuration has it voting. */
   private void awaitVoter(RaftPeerId id, long timeoutNanos) throws Exception {
     long end = System.nanoTime() + timeoutNanos;
     while (!isCommittedVoter(id)) {
@@ -309,8 +309,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private boolean isCommittedVoter(RaftPeerId id) {
     RaftConfiguration conf = node.division().getRaftConf();
     return ConfigurationDriver.role(conf, id) == RaftPeerRole.FOLLOWER
-        && conf.getPreviousPeers().isEmpty()
-        && conf.getLogEntryIndex() <= node.division().getRaftLog().getLastCommittedIndex();
+        && ConfigurationDriver.settled(conf, node.division().getRaftLog().getLastCommittedIndex());
   }
 
   /** Withdraws a membership intent not yet carried out; whether there was one. */

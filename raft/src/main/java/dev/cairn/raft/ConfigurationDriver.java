@@ -77,7 +77,9 @@ final class ConfigurationDriver {
         RaftPeerRole wanted = peer.getStartupRole();
         RaftPeerRole has = role(conf, peer.getId());
         if (has == wanted) {
-          forget(peer);
+          if (settled(conf)) {
+            forget(peer);
+          }
         } else if (has == null) {
           if (setConfiguration(conf, peer, wanted).isSuccess()) {
             LOG.info("{}: member {} added as {}", node.name(), peer, wanted);
@@ -123,6 +125,18 @@ final class ConfigurationDriver {
 
   private void forget(RaftPeer peer) throws Exception {
     node.proposeEntry(PendingMembers.forget(peer)).get(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Whether the configuration is stable and committed: Ratis sets a configuration as soon as it is
+   * appended, and a transitional one names the new members already.
+   */
+  static boolean settled(RaftConfiguration conf, long committedIndex) {
+    return conf.getPreviousPeers().isEmpty() && conf.getLogEntryIndex() <= committedIndex;
+  }
+
+  private boolean settled(RaftConfiguration conf) {
+    return settled(conf, node.division().getRaftLog().getLastCommittedIndex());
   }
 
   /** The member's role in the current configuration, or null when it is not in it. */
