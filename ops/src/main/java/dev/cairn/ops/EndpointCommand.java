@@ -57,7 +57,10 @@ final class EndpointCommand {
                     "is_leader", s.getLeader() == s.getHeader().getMemberId(),
                     "raft_term", s.getRaftTerm(),
                     "raft_index", s.getRaftIndex(),
-                    "revision", s.getHeader().getRevision()));
+                    "revision", s.getHeader().getRevision(),
+                    "is_learner", s.isLearner(),
+                    "errors",
+                        String.join(", ", s.getErrorList().stream().map(String::strip).toList())));
           } catch (Exception ex) {
             failed++;
             System.err.println("error: " + e + ": " + ex.getMessage());

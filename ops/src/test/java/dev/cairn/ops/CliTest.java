@@ -129,6 +129,8 @@ class CliTest {
     assertThat(status).hasSize(3);
     assertThat(status.findValues("is_leader").stream().filter(JsonNode::asBoolean).count())
         .isEqualTo(1);
+    assertThat(status.findValues("is_learner")).noneMatch(JsonNode::asBoolean);
+    assertThat(status.findValuesAsText("errors")).containsOnly(""); // no alarm, a leader known
     JsonNode health = json("endpoint", "health", "--cluster");
     assertThat(health.findValues("health")).allMatch(JsonNode::asBoolean);
 
@@ -169,6 +171,7 @@ class CliTest {
         "an id that is not hex          | lease revoke zz          | not a lease id",
         "an unknown workload            | bench nope               | unknown workload",
         "an empty key                   | kv put '' v              | key is not provided",
+        "promoting an unknown member    | member promote 2a        | member not found",
       })
   void badInputGivesAOneLineErrorAndNonZeroExit(String what, String command, String message) {
     String[] args =

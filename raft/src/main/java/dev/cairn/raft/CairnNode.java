@@ -29,6 +29,7 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.rpc.SupportedRpcType;
@@ -94,6 +95,7 @@ public final class CairnNode implements AutoCloseable {
   private Server grpc;
   private ClusterService cluster;
   private NodeMetrics metrics;
+  private RaftLogSyncTimer logSyncs;
   private SpaceQuota quota;
   private volatile boolean closed;
 
@@ -142,6 +144,8 @@ public final class CairnNode implements AutoCloseable {
             ? RaftGroup.valueOf(groupId)
             : RaftGroup.valueOf(groupId, initialPeers);
 
+    // before the server creates its log, whose syncs it times
+    logSyncs = RaftLogSyncTimer.track(RaftGroupMemberId.valueOf(peerId, groupId));
     server =
         RaftServer.newBuilder()
             .setServerId(peerId)
@@ -168,7 +172,7 @@ public final class CairnNode implements AutoCloseable {
     leases.start();
     quota = new SpaceQuota(config.quotaBackendBytes(), () -> store().sizeBytes());
     quota.start();
-    metrics = new NodeMetrics(this);
+    metrics = new NodeMetrics(this, logSyncs);
     stateMachine.onLeaderChange(metrics::leaderChanged);
     stateMachine.setApplyTimer(metrics::applied);
     if (!config.listenMetricsUrls().isEmpty()) {
@@ -477,6 +481,9 @@ public final class CairnNode implements AutoCloseable {
       }
     } catch (IOException e) {
       LOG.warn("closing raft server", e);
+    }
+    if (logSyncs != null) {
+      logSyncs.close();
     }
   }
 }

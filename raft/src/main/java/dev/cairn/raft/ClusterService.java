@@ -13,7 +13,6 @@ import io.etcd.jetcd.api.MemberRemoveRequest;
 import io.etcd.jetcd.api.MemberRemoveResponse;
 import io.etcd.jetcd.api.MemberUpdateRequest;
 import io.etcd.jetcd.api.MemberUpdateResponse;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.net.URI;
 import java.util.ArrayList;
@@ -24,7 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.ratis.client.RaftClient;
+import java.util.concurrent.TimeoutException;
+import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeer;
@@ -42,9 +42,17 @@ import org.slf4j.LoggerFactory;
  * etcd answers once the configuration change is committed; Ratis itself commits the new
  * configuration only once the new member runs and has caught up, so whichever member leads keeps
  * proposing it, in the background, until it commits (or the add is withdrawn by MemberRemove).
+ * MemberPromote commits its intent the same way and answers once the member votes ({@link
+ * ConfigurationDriver} says why that is more than one configuration change).
  */
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterService.class);
+
+  /**
+   * etcd's readyPercentThreshold: a learner is in sync once it has 90% of the leader's log (here:
+   * of its commit index, as the leader last heard from each member).
+   */
+  private static final double IN_SYNC = 0.9;
 
   private final CairnNode node;
   private final Map<RaftPeerId, Member> known = new ConcurrentHashMap<>();
@@ -55,10 +63,11 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
             t.setDaemon(true);
             return t;
           });
+  private final ConfigurationDriver driver;
 
   ClusterService(CairnNode node) {
     this.node = node;
-    admin.scheduleWithFixedDelay(this::drivePendingAdds, 1, 1, TimeUnit.SECONDS);
+    this.driver = new ConfigurationDriver(node, admin);
   }
 
   private PendingMembers pending() {
@@ -149,9 +158,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   public void memberAdd(MemberAddRequest request, StreamObserver<MemberAddResponse> out) {
     try {
       if (request.getPeerURLsCount() == 0) {
-        throw Status.INVALID_ARGUMENT
-            .withDescription("etcdserver: member peer urls not provided")
-            .asRuntimeException();
+        throw EtcdErrors.of(MemberError.NO_PEER_URLS);
       }
       URI url = URI.create(request.getPeerURLs(0));
       RaftPeer peer = MemberIds.peer(url, request.getIsLearner());
@@ -160,12 +167,11 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
                   .getPeer(peer.getId(), RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER)
               != null
           || pending().contains(peer.getId().toString())) {
-        throw Status.FAILED_PRECONDITION
-            .withDescription("etcdserver: Peer URLs already exists")
-            .asRuntimeException();
+        throw EtcdErrors.of(MemberError.PEER_URL_EXISTS);
       }
       // durable before it is acknowledged: committed in the log, applied by every member
       CommandCodec.replyBody(node.proposeEntry(PendingMembers.add(peer)).get(30, TimeUnit.SECONDS));
+      driver.nudge();
       Member m =
           Member.newBuilder()
               .setID(MemberIds.memberId(peer.getId()))
@@ -184,41 +190,6 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     }
   }
 
-  /**
-   * On the leader: proposes the configuration for each pending add (Ratis stages the new member
-   * until it has caught up, then commits), and forgets the adds that are in the configuration.
-   */
-  private void drivePendingAdds() {
-    try {
-      if (!node.isReadyLeader()) {
-        return;
-      }
-      for (RaftPeer peer : pending().all().values()) {
-        RaftConfiguration conf = node.division().getRaftConf();
-        if (conf.getPeer(peer.getId(), RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER) != null) {
-          node.proposeEntry(PendingMembers.forget(peer)).get(30, TimeUnit.SECONDS);
-          continue;
-        }
-        List<RaftPeer> voters = new ArrayList<>(conf.getCurrentPeers());
-        List<RaftPeer> listeners = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.LISTENER));
-        (peer.getStartupRole() == RaftPeerRole.LISTENER ? listeners : voters).add(peer);
-        if (setConfiguration(voters, listeners).isSuccess()) {
-          LOG.info("{}: member {} added", node.name(), peer);
-          node.proposeEntry(PendingMembers.forget(peer)).get(30, TimeUnit.SECONDS);
-        }
-      }
-    } catch (Exception e) {
-      LOG.debug("pending member adds: will retry", e);
-    }
-  }
-
-  private RaftClientReply setConfiguration(List<RaftPeer> voters, List<RaftPeer> listeners)
-      throws Exception {
-    try (RaftClient c = node.adminClient()) {
-      return c.admin().setConfiguration(voters, listeners);
-    }
-  }
-
   /** Replaces the configuration with one changed by {@code change}; fails with etcd's error. */
   private void reconfigure(long memberId, Change change) throws Exception {
     RaftPeerId id = MemberIds.peerId(memberId);
@@ -227,20 +198,13 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     List<RaftPeer> listeners = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.LISTENER));
     RaftPeer peer = conf.getPeer(id, RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER);
     if (peer == null) {
-      RaftPeer pendingPeer = pending().all().get(id.toString());
-      if (pendingPeer != null) {
-        // never joined: withdrawing the intent is enough
-        CommandCodec.replyBody(
-            node.proposeEntry(PendingMembers.forget(pendingPeer)).get(30, TimeUnit.SECONDS));
-        return;
-      }
-      throw Status.NOT_FOUND.withDescription("etcdserver: member not found").asRuntimeException();
+      throw EtcdErrors.of(MemberError.MEMBER_NOT_FOUND);
     }
     boolean learner = listeners.stream().anyMatch(p -> p.getId().equals(id));
     voters.removeIf(p -> p.getId().equals(id));
     listeners.removeIf(p -> p.getId().equals(id));
     change.apply(peer, learner, voters, listeners);
-    RaftClientReply reply = setConfiguration(voters, listeners);
+    RaftClientReply reply = driver.setConfiguration(voters, listeners);
     if (!reply.isSuccess()) {
       throw reply.getException();
     }
@@ -254,7 +218,11 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void memberRemove(MemberRemoveRequest request, StreamObserver<MemberRemoveResponse> out) {
     try {
-      reconfigure(request.getID(), (p, learner, voters, listeners) -> {});
+      // an add or a promotion not yet done is withdrawn; one that never joined is then gone
+      boolean withdrawn = withdraw(request.getID());
+      if (!withdrawn || isInConfiguration(request.getID())) {
+        reconfigure(request.getID(), (p, learner, voters, listeners) -> {});
+      }
       KvService.respond(
           out,
           MemberRemoveResponse.newBuilder()
@@ -270,16 +238,13 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   public void memberPromote(
       MemberPromoteRequest request, StreamObserver<MemberPromoteResponse> out) {
     try {
-      reconfigure(
-          request.getID(),
-          (p, learner, voters, listeners) -> {
-            if (!learner) {
-              throw Status.FAILED_PRECONDITION
-                  .withDescription("etcdserver: can only promote a learner member")
-                  .asRuntimeException();
-            }
-            voters.add(RaftPeer.newBuilder(p).setStartupRole(RaftPeerRole.FOLLOWER).build());
-          });
+      RaftPeer learner = promotable(request.getID());
+      RaftPeer voter = RaftPeer.newBuilder(learner).setStartupRole(RaftPeerRole.FOLLOWER).build();
+      CommandCodec.replyBody(
+          node.proposeEntry(PendingMembers.add(voter)).get(30, TimeUnit.SECONDS));
+      driver.nudge();
+      awaitVoter(learner.getId(), TimeUnit.SECONDS.toNanos(30));
+      known.remove(learner.getId());
       KvService.respond(
           out,
           MemberPromoteResponse.newBuilder()
@@ -291,13 +256,83 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     }
   }
 
+  /** The learner with this id, if etcd would promote it; else etcd's refusal. */
+  private RaftPeer promotable(long memberId) {
+    RaftPeerId id = MemberIds.peerId(memberId);
+    RaftConfiguration conf = node.division().getRaftConf();
+    RaftPeerRole role = ConfigurationDriver.role(conf, id);
+    RaftPeer intent = pending().all().get(id.toString());
+    if (role == RaftPeerRole.FOLLOWER
+        || (role == null && intent != null && intent.getStartupRole() != RaftPeerRole.LISTENER)) {
+      throw EtcdErrors.of(MemberError.MEMBER_NOT_LEARNER);
+    }
+    if (role == null && intent == null) {
+      throw EtcdErrors.of(MemberError.MEMBER_NOT_FOUND);
+    }
+    if (role == null || !inSync(id)) {
+      throw EtcdErrors.of(MemberError.LEARNER_NOT_READY);
+    }
+    return conf.getPeer(id, RaftPeerRole.LISTENER);
+  }
+
+  /**
+   * Whether the learner's commit index is at least 90% of the leader's, as this member last heard
+   * them: the leader's own, and the followers' as the leader passes them on with its appendEntries.
+   */
+  private boolean inSync(RaftPeerId learner) {
+    RaftPeerId leader = node.division().getInfo().getLeaderId();
+    long leaderIndex = -1;
+    long learnerIndex = -1;
+    for (CommitInfoProto c : node.division().getCommitInfos()) {
+      RaftPeerId id = RaftPeerId.valueOf(c.getServer().getId());
+      if (id.equals(leader)) {
+        leaderIndex = c.getCommitIndex();
+      }
+      if (id.equals(learner)) {
+        learnerIndex = c.getCommitIndex();
+      }
+    }
+    return leader != null && learnerIndex >= 0 && learnerIndex >= IN_SYNC * leaderIndex;
+  }
+
+  /** Waits until a committed, stable configuration has it voting. */
+  private void awaitVoter(RaftPeerId id, long timeoutNanos) throws Exception {
+    long end = System.nanoTime() + timeoutNanos;
+    while (!isCommittedVoter(id)) {
+      if (System.nanoTime() > end) {
+        throw new TimeoutException("member " + id + " not yet a voter");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private boolean isCommittedVoter(RaftPeerId id) {
+    RaftConfiguration conf = node.division().getRaftConf();
+    return ConfigurationDriver.role(conf, id) == RaftPeerRole.FOLLOWER
+        && ConfigurationDriver.settled(conf, node.division().getRaftLog().getLastCommittedIndex());
+  }
+
+  /** Withdraws a membership intent not yet carried out; whether there was one. */
+  private boolean withdraw(long memberId) throws Exception {
+    RaftPeer intent = pending().all().get(MemberIds.peerId(memberId).toString());
+    if (intent == null) {
+      return false;
+    }
+    CommandCodec.replyBody(
+        node.proposeEntry(PendingMembers.forget(intent)).get(30, TimeUnit.SECONDS));
+    return true;
+  }
+
+  private boolean isInConfiguration(long memberId) {
+    return ConfigurationDriver.role(node.division().getRaftConf(), MemberIds.peerId(memberId))
+        != null;
+  }
+
   @Override
   public void memberUpdate(MemberUpdateRequest request, StreamObserver<MemberUpdateResponse> out) {
     try {
       if (request.getPeerURLsCount() == 0) {
-        throw Status.INVALID_ARGUMENT
-            .withDescription("etcdserver: member peer urls not provided")
-            .asRuntimeException();
+        throw EtcdErrors.of(MemberError.NO_PEER_URLS);
       }
       URI url = URI.create(request.getPeerURLs(0));
       reconfigure(

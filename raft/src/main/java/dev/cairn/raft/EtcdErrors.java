@@ -13,7 +13,7 @@ import org.apache.ratis.protocol.exceptions.RaftException;
 
 /**
  * The one translation of refusals into etcd's gRPC statuses ({@code api/v3rpc/rpctypes}): etcd's
- * code, and the store's message, which is etcd's text.
+ * code, and the store's or the membership's message, which is etcd's text.
  */
 final class EtcdErrors {
   static final String TIMEOUT = "etcdserver: request timed out";
@@ -42,6 +42,20 @@ final class EtcdErrors {
   }
 
   static StatusRuntimeException of(StoreError error) {
+    return Status.fromCode(code(error)).withDescription(error.message()).asRuntimeException();
+  }
+
+  /** etcd's gRPC code for each refused membership change. */
+  static Status.Code code(MemberError error) {
+    return switch (error) {
+      case NO_PEER_URLS -> Status.Code.INVALID_ARGUMENT;
+      case MEMBER_NOT_FOUND -> Status.Code.NOT_FOUND;
+      case PEER_URL_EXISTS, MEMBER_NOT_LEARNER, LEARNER_NOT_READY ->
+          Status.Code.FAILED_PRECONDITION;
+    };
+  }
+
+  static StatusRuntimeException of(MemberError error) {
     return Status.fromCode(code(error)).withDescription(error.message()).asRuntimeException();
   }
 

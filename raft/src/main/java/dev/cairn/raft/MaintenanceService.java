@@ -30,6 +30,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 
@@ -48,7 +51,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
       MvccStore store = node.store();
       RaftPeerId leader = d.getInfo().getLeaderId();
       long size = store.sizeBytes();
-      StatusResponse r =
+      StatusResponse.Builder r =
           StatusResponse.newBuilder()
               .setHeader(node.header(store.revision()))
               .setVersion(CairnNode.VERSION)
@@ -58,14 +61,27 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
               .setRaftIndex(d.getRaftLog().getLastCommittedIndex())
               .setRaftTerm(d.getInfo().getCurrentTerm())
               .setRaftAppliedIndex(d.getInfo().getLastAppliedIndex())
-              .setIsLearner(
-                  d.getInfo().getCurrentRole()
-                      == org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER)
-              .build();
-      KvService.respond(out, r);
+              .setIsLearner(isLearner(d));
+      // as etcd: no leader, then each active alarm in its text form
+      if (leader == null) {
+        r.addErrors(EtcdErrors.NO_LEADER);
+      }
+      alarms().forEach(a -> r.addErrors(alarmText(a)));
+      KvService.respond(out, r.build());
     } catch (RuntimeException e) {
       out.onError(EtcdErrors.toStatus(e));
     }
+  }
+
+  /**
+   * A listener in the configuration, or a learner MemberAdd accepted that is not in it yet. (Not
+   * the Ratis role: a learner that joined with an empty configuration runs as a Ratis follower.)
+   */
+  private boolean isLearner(RaftServer.Division d) {
+    RaftPeerRole role = ConfigurationDriver.role(d.getRaftConf(), node.peerId());
+    RaftPeer intent = node.stateMachine().pendingMembers().all().get(node.peerId().toString());
+    return role == RaftPeerRole.LISTENER
+        || (role == null && intent != null && intent.getStartupRole() == RaftPeerRole.LISTENER);
   }
 
   @Override
@@ -132,16 +148,35 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
         }
         default -> {}
       }
-      AlarmResponse.Builder b =
-          AlarmResponse.newBuilder().setHeader(node.header(node.store().revision()));
-      if (quota.alarmed()) {
-        b.addAlarms(
-            AlarmMember.newBuilder().setMemberID(node.memberId()).setAlarm(AlarmType.NOSPACE));
-      }
-      KvService.respond(out, b.build());
+      KvService.respond(
+          out,
+          AlarmResponse.newBuilder()
+              .setHeader(node.header(node.store().revision()))
+              .addAllAlarms(alarms())
+              .build());
     } catch (RuntimeException e) {
       out.onError(EtcdErrors.toStatus(e));
     }
+  }
+
+  /** This member's active alarms (first cut: NOSPACE only, and only this member's own). */
+  private List<AlarmMember> alarms() {
+    return node.quota().alarmed()
+        ? List.of(
+            AlarmMember.newBuilder()
+                .setMemberID(node.memberId())
+                .setAlarm(AlarmType.NOSPACE)
+                .build())
+        : List.of();
+  }
+
+  /**
+   * An alarm as etcd writes it into Status.errors: the protobuf text form of the AlarmMember
+   * (gogo's CompactTextString, trailing space included), e.g. {@code "memberID:10276657743932975437
+   * alarm:NOSPACE "}.
+   */
+  static String alarmText(AlarmMember a) {
+    return "memberID:" + Long.toUnsignedString(a.getMemberID()) + " alarm:" + a.getAlarm() + " ";
   }
 
   @Override

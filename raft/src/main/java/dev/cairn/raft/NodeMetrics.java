@@ -13,9 +13,11 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.IntStream;
 
 /**
  * A member's metrics (Prometheus text format, etcd's metric names where etcd has one) and its
@@ -26,7 +28,8 @@ import java.util.function.ToDoubleFunction;
  *                 etcd_server_proposals_committed_total, etcd_server_proposals_applied_total,
  *                 etcd_server_proposals_failed_total, etcd_server_proposals_pending,
  *                 etcd_mvcc_db_total_size_in_bytes, etcd_debugging_mvcc_current_revision,
- *                 etcd_server_term, cairn_apply_duration_seconds
+ *                 etcd_server_term, etcd_disk_wal_fsync_duration_seconds (the Raft log's fsyncs, as
+ *                 Ratis times them, in etcd's buckets), cairn_apply_duration_seconds
  *   GET /health   200 {"health":"true"} when the member knows a leader, else 503 {"health":"false"}
  *   GET /readyz   200 ok when the member knows a leader and its store is open, else 503
  * </pre>
@@ -40,8 +43,18 @@ final class NodeMetrics implements AutoCloseable {
   private final Timer apply;
   private HttpServer http;
 
-  NodeMetrics(CairnNode node) {
+  /** etcd's buckets for its disk latencies: 1 ms · 2^k, k = 0..13 (up to 8.192 s). */
+  static final Duration[] DISK_BUCKETS =
+      IntStream.range(0, 14).mapToObj(k -> Duration.ofMillis(1L << k)).toArray(Duration[]::new);
+
+  NodeMetrics(CairnNode node, RaftLogSyncTimer logSyncs) {
     this.node = node;
+    Timer walFsync =
+        Timer.builder("etcd_disk_wal_fsync_duration_seconds")
+            .description("The latency distributions of fsync called by the Raft log.")
+            .serviceLevelObjectives(DISK_BUCKETS)
+            .register(registry);
+    logSyncs.forwardTo(nanos -> walFsync.record(nanos, TimeUnit.NANOSECONDS));
     gauge(
         "etcd_server_has_leader",
         "Whether a leader exists (1) or not (0).",

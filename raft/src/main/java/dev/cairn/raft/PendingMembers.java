@@ -18,10 +18,11 @@ import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftPeer;
 
 /**
- * Members that MemberAdd accepted but Ratis has not yet made part of the configuration (it does so
- * only once the new member runs and has caught up). The intent goes through the Raft log, so that
- * an acknowledged MemberAdd survives the death of the member that took it: every member records it
- * here, and whichever member leads keeps proposing the new configuration until it commits.
+ * Membership intents not yet carried out: members that MemberAdd accepted but Ratis has not yet
+ * made part of the configuration (it does so only once the new member runs and has caught up), and
+ * learners that MemberPromote is making voters. The intent goes through the Raft log, so that an
+ * acknowledged request survives the death of the member that took it: every member records it here,
+ * and whichever member leads carries it out ({@link ConfigurationDriver}).
  *
  * <pre>
  *   log entry = MEMBER(32) · op (1 add, 2 forget) · learner (0/1) · id length · id · address

@@ -105,6 +105,12 @@ public final class CairnCluster implements AutoCloseable {
     return i;
   }
 
+  /** Whether member {@code i} has applied a Raft configuration that names it (in any role). */
+  public boolean inOwnConfiguration(int i) {
+    CairnNode n = nodes.get(i);
+    return ConfigurationDriver.role(n.division().getRaftConf(), n.peerId()) != null;
+  }
+
   public String endpoint(int i) {
     return configs.get(i).listenClientUrls().get(0).toString();
   }

@@ -9,7 +9,10 @@ import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** etcd's codes (api/v3rpc/rpctypes/error.go) for the store's refusals. */
+/**
+ * etcd's codes and messages (api/v3rpc/rpctypes/error.go) for the store's and membership's
+ * refusals.
+ */
 class EtcdErrorsTest {
   @ParameterizedTest
   @CsvSource({
@@ -32,5 +35,21 @@ class EtcdErrorsTest {
     StatusRuntimeException s = EtcdErrors.toStatus(new StoreException(error));
     assertThat(s.getStatus().getCode()).isEqualTo(code);
     assertThat(s.getStatus().getDescription()).isEqualTo(error.message());
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "NO_PEER_URLS       | INVALID_ARGUMENT    | etcdserver: member peer urls not provided",
+        "PEER_URL_EXISTS    | FAILED_PRECONDITION | etcdserver: Peer URLs already exists",
+        "MEMBER_NOT_FOUND   | NOT_FOUND           | etcdserver: member not found",
+        "MEMBER_NOT_LEARNER | FAILED_PRECONDITION | etcdserver: can only promote a learner member",
+        "LEARNER_NOT_READY  | FAILED_PRECONDITION | etcdserver: can only promote a learner member which is in sync with leader",
+      })
+  void mapsEveryMembershipRefusalToEtcdsStatus(MemberError error, Status.Code code, String text) {
+    StatusRuntimeException s = EtcdErrors.toStatus(EtcdErrors.of(error));
+    assertThat(s.getStatus().getCode()).isEqualTo(code);
+    assertThat(s.getStatus().getDescription()).isEqualTo(text);
   }
 }

@@ -16,7 +16,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Over quota, the member raises NOSPACE and refuses writes that add data, as etcd does. */
+/**
+ * Over quota, the member raises NOSPACE, lists it in Alarm and in Status.errors, and refuses writes
+ * that add data, as etcd does.
+ */
 class NoSpaceAlarmTest {
   @TempDir Path dir;
 
@@ -38,6 +41,15 @@ class NoSpaceAlarmTest {
                 assertThat(a.getAlarmType()).isEqualTo(AlarmType.NOSPACE);
                 assertThat(a.getMemberId()).isEqualTo(c.node(0).memberId());
               });
+      // Maintenance.Status lists the alarm among its errors, in etcd's words
+      assertThat(
+              client
+                  .getMaintenanceClient()
+                  .statusMember(c.endpoint(0))
+                  .get(10, TimeUnit.SECONDS)
+                  .getErrorList())
+          .containsExactly(
+              "memberID:" + Long.toUnsignedString(c.node(0).memberId()) + " alarm:NOSPACE ");
       assertThatThrownBy(
               () ->
                   client

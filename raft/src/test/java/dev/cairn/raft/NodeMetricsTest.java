@@ -1,7 +1,10 @@
 package dev.cairn.raft;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -9,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +50,35 @@ class NodeMetricsTest {
           .contains("etcd_server_proposals_committed_total")
           .contains("etcd_mvcc_db_total_size_in_bytes")
           .contains("etcd_server_leader_changes_seen_total");
+
+      // the Raft log's fsyncs, in etcd's buckets (1 ms · 2^k up to 8.192 s), counted per write
+      assertThat(text)
+          .contains("etcd_disk_wal_fsync_duration_seconds_bucket{le=\"0.001\"}")
+          .contains("etcd_disk_wal_fsync_duration_seconds_bucket{le=\"8.192\"}");
+      double before = sample(text, "etcd_disk_wal_fsync_duration_seconds_count");
+      try (Client client = Client.builder().endpoints(config.listenClientUrls().get(0)).build()) {
+        for (int i = 0; i < 10; i++) {
+          client
+              .getKVClient()
+              .put(ByteSequence.from("k" + i, UTF_8), ByteSequence.from("v", UTF_8))
+              .get(10, TimeUnit.SECONDS);
+        }
+      }
+      String after = get(http, metrics.resolve("/metrics")).body();
+      assertThat(sample(after, "etcd_disk_wal_fsync_duration_seconds_count"))
+          .isGreaterThanOrEqualTo(
+              before + 10); // one member: each write is synced before it applies
+      assertThat(sample(after, "etcd_disk_wal_fsync_duration_seconds_sum")).isPositive();
     }
+  }
+
+  /** The value of an unlabelled sample in Prometheus text. */
+  static double sample(String text, String name) {
+    return text.lines()
+        .filter(l -> l.startsWith(name + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1).trim()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(name + " not in\n" + text));
   }
 
   static HttpResponse<String> get(HttpClient http, URI uri) throws Exception {

@@ -54,6 +54,14 @@ class SpaceQuotaTest {
     assertThat(c.getMaintenanceClient().listAlarms().get(10, TimeUnit.SECONDS).getAlarms())
         .extracting(AlarmMember::getAlarmType)
         .containsExactly(AlarmType.NOSPACE);
+    assertThat(
+            c.getMaintenanceClient()
+                .statusMember(endpoint)
+                .get(10, TimeUnit.SECONDS)
+                .getErrorList())
+        .singleElement()
+        .asString()
+        .endsWith(" alarm:NOSPACE ");
     // reads still work; lease grants do not
     assertThat(
             c.getKVClient()
@@ -87,6 +95,13 @@ class SpaceQuotaTest {
     c.getMaintenanceClient().defragmentMember(endpoint).get(30, TimeUnit.SECONDS);
     c.getMaintenanceClient().alarmDisarm(alarm).get(10, TimeUnit.SECONDS);
     assertThat(c.getMaintenanceClient().listAlarms().get(10, TimeUnit.SECONDS).getAlarms())
+        .isEmpty();
+    assertThat(
+            c.getMaintenanceClient()
+                .statusMember(endpoint)
+                .get(10, TimeUnit.SECONDS)
+                .getErrorList())
+        .as("Status.errors once the alarm is disarmed")
         .isEmpty();
     c.getKVClient().put(b("after"), b("ok")).get(10, TimeUnit.SECONDS);
   }

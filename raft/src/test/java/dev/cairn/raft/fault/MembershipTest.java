@@ -2,6 +2,7 @@ package dev.cairn.raft.fault;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.cairn.raft.CairnCluster;
 import io.etcd.jetcd.ByteSequence;
@@ -9,20 +10,34 @@ import io.etcd.jetcd.Cluster;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.cluster.Member;
 import io.etcd.jetcd.cluster.MemberAddResponse;
+import io.etcd.jetcd.maintenance.StatusResponse;
+import io.grpc.Status;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Members join a running cluster with MemberAdd and leave it with MemberRemove.
+ * Members join a running cluster with MemberAdd, learners become voters with MemberPromote, and
+ * members leave with MemberRemove.
  *
- * <p>Known limit (Ratis 3.3): a learner (a Ratis listener) is never marked caught up by the leader,
- * so it stays in STARTING: it replicates and serves serializable reads, but answers no Ratis
- * queries, and after MemberPromote it still does not vote until restarted. So promotion is not
- * exercised here.
+ * <p>A promoted learner must vote, not only count towards commit. The promotion tests start two
+ * voters, so that with the leader stopped the other one alone is 1 of 3 and can elect no one: a
+ * leader, and writes, come back only with the promoted member's vote.
+ *
+ * <pre>
+ *   n0 n1 voters · n2 learner  ──promote──▶  n0 n1 n2 voters  ──stop the leader──▶  2 of 3 vote
+ * </pre>
+ *
+ * One learner joined and stays under the same leader, so Ratis still has it STARTING (the leader
+ * that staged a listener never marks it caught up); the other was restarted, so it runs as a Ratis
+ * listener. {@code ConfigurationDriver} promotes each its own way.
  */
 class MembershipTest {
   @TempDir Path dir;
@@ -84,6 +99,130 @@ class MembershipTest {
       cluster.removeMember(id).get(20, TimeUnit.SECONDS);
       assertThat(members(cluster)).hasSize(3).noneMatch(m -> m.getId() == id);
     }
+  }
+
+  /** How the learner spent its time before MemberPromote. */
+  enum Learner {
+    /** Joined and stayed under the leader that staged it: Ratis still has it STARTING. */
+    JOINED_UNDER_THIS_LEADER,
+    /** Stopped, refused promotion while behind, restarted: Ratis runs it as a listener. */
+    FELL_BEHIND_AND_RESTARTED
+  }
+
+  @ParameterizedTest
+  @EnumSource(Learner.class)
+  void aPromotedLearnerVotes(Learner how) throws Exception {
+    try (CairnCluster c = CairnCluster.start(2, dir)) {
+      int leader = c.awaitLeader(Duration.ofSeconds(20));
+      Cluster cluster = c.client(leader).getClusterClient();
+      int learner = joinLearner(c, cluster, "/promote/");
+      long id = c.node(learner).memberId();
+      awaitLearnerStatus(c, learner, true);
+      if (how == Learner.FELL_BEHIND_AND_RESTARTED) {
+        fallBehindAndRestart(c, cluster, leader, learner, id);
+      }
+
+      promoteWhenInSync(cluster, id);
+      assertThat(members(cluster)).hasSize(3).noneMatch(Member::isLearner);
+      awaitLearnerStatus(c, learner, false); // the member knows once it applies the configuration
+      assertTheSurvivorsElectALeaderWithoutTheOldOne(c, leader);
+    }
+  }
+
+  /**
+   * Stops the learner once it is in its own configuration (so that it restarts as a Ratis
+   * listener), writes 200 keys, sees its promotion refused, and restarts it.
+   */
+  static void fallBehindAndRestart(
+      CairnCluster c, Cluster cluster, int leader, int learner, long id) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!c.inOwnConfiguration(learner) && System.nanoTime() < end) {
+      Thread.sleep(50);
+    }
+    assertThat(c.inOwnConfiguration(learner)).isTrue();
+    c.stopNode(learner);
+    KV kv = c.client(leader).getKVClient();
+    for (int i = 0; i < 200; i++) {
+      kv.put(b("/promote/more" + i), b("v")).get(10, TimeUnit.SECONDS);
+    }
+    Status refused =
+        MemberPromoteTest.statusOf(
+            catchThrowable(() -> cluster.promoteMember(id).get(10, TimeUnit.SECONDS)));
+    assertThat(refused.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(refused.getDescription())
+        .isEqualTo("etcdserver: can only promote a learner member which is in sync with leader");
+    assertThat(members(cluster)).filteredOn(Member::isLearner).hasSize(1);
+    c.startNode(learner);
+    LeaderFailoverTest.awaitKeys(c.client(learner).getKVClient(), "/promote/", 220);
+  }
+
+  /** Adds a learner, starts it and waits until it has the 20 keys written under {@code prefix}. */
+  static int joinLearner(CairnCluster c, Cluster cluster, String prefix) throws Exception {
+    KV kv = c.client(c.awaitLeader(Duration.ofSeconds(20))).getKVClient();
+    for (int i = 0; i < 20; i++) {
+      kv.put(b(prefix + "k" + i), b("v")).get(10, TimeUnit.SECONDS);
+    }
+    int joining = c.prepareJoiningMember();
+    MemberAddResponse added =
+        cluster.addMember(List.of(c.peerUrl(joining)), true).get(20, TimeUnit.SECONDS);
+    assertThat(added.getMember().isLearner()).isTrue();
+    c.startNode(joining);
+    LeaderFailoverTest.awaitKeys(c.client(joining).getKVClient(), prefix, 20);
+    return joining;
+  }
+
+  /** Promotes a learner, retrying while it is not yet in sync with the leader, as etcd asks. */
+  static void promoteWhenInSync(Cluster cluster, long id) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        cluster.promoteMember(id).get(40, TimeUnit.SECONDS);
+        return;
+      } catch (ExecutionException e) {
+        if (System.nanoTime() > end || !String.valueOf(e.getMessage()).contains("in sync")) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  /**
+   * Stops the leader of a three-voter cluster that began with two: the remaining original member
+   * and the promoted one must elect a leader and take writes, which needs the promoted one's vote.
+   */
+  static void assertTheSurvivorsElectALeaderWithoutTheOldOne(CairnCluster c, int leader)
+      throws Exception {
+    c.stopNode(leader);
+    int other = leader == 0 ? 1 : 0;
+    int newLeader = c.awaitLeader(Duration.ofSeconds(30));
+    assertThat(newLeader).isNotEqualTo(leader);
+    KV kv = c.client(other).getKVClient();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        kv.put(b("/after-promotion"), b("v")).get(10, TimeUnit.SECONDS);
+        break;
+      } catch (ExecutionException | TimeoutException e) {
+        if (System.nanoTime() > end) {
+          throw e;
+        }
+      }
+    }
+    assertThat(kv.get(b("/after-promotion")).get(10, TimeUnit.SECONDS).getKvs()).hasSize(1);
+  }
+
+  /** Waits until the member's own Status says whether it is a learner. */
+  static void awaitLearnerStatus(CairnCluster c, int i, boolean learner) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (status(c, i).isLearner() != learner && System.nanoTime() < end) {
+      Thread.sleep(100);
+    }
+    assertThat(status(c, i).isLearner()).isEqualTo(learner);
+  }
+
+  static StatusResponse status(CairnCluster c, int i) throws Exception {
+    return c.client(i).getMaintenanceClient().statusMember(c.endpoint(i)).get(10, TimeUnit.SECONDS);
   }
 
   static void awaitName(Cluster cluster, String name) throws Exception {
