@@ -139,8 +139,23 @@ final class CompareCommand implements Callable<Integer> {
   /** Half reads, half writes from 16 clients on 4 connections, for --server-warmup. */
   private LoadSpec warmup(List<String> endpoints) {
     return new LoadSpec(
-        Workload.MIXED, endpoints, 4, 16, 0, serverWarmup, 0, 8, 256, 10_000, false, false, false,
-        0.5, 0, 0, 7);
+        Workload.MIXED,
+        endpoints,
+        4,
+        16,
+        0,
+        serverWarmup,
+        0,
+        8,
+        256,
+        10_000,
+        false,
+        false,
+        false,
+        0.5,
+        0,
+        0,
+        7);
   }
 
   private LoadSpec parse(String item) {

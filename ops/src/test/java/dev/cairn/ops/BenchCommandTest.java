@@ -122,6 +122,38 @@ class BenchCommandTest {
   }
 
   @Test
+  void aWatchLatencyRunForADurationCountsItsDeliveries() throws Exception {
+    Cli.Run r =
+        Cli.run(
+            "bench",
+            "watch-latency",
+            "--duration",
+            "2s",
+            "--warmup",
+            "5",
+            "-o",
+            "json",
+            "--endpoints",
+            cluster.endpoints());
+    assertThat(r.exit()).as(r.toString()).isZero();
+    JsonNode row = r.json().get(0);
+    assertThat(row.get("ops").asLong()).isPositive();
+    assertThat(row.get("errors").size()).isZero();
+  }
+
+  @Test
+  void endpointsThatDoNotAnswerFailTheRunWithTheReason() throws Exception {
+    int nobody;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      nobody = s.getLocalPort();
+    }
+    Cli.Run r =
+        Cli.run("bench", "put", "--total", "10", "--endpoints", "http://127.0.0.1:" + nobody);
+    assertThat(r.exit()).as(r.toString()).isNotZero();
+    assertThat(r.err()).contains("no answer from http://127.0.0.1:" + nobody);
+  }
+
+  @Test
   void compareRunsBothClustersSideBySide() throws Exception {
     assumeTrue(EtcdCluster.available(), "etcd is not installed (Debian's etcd-server)");
     Cli.Run r =
@@ -132,6 +164,8 @@ class BenchCommandTest {
             "1",
             "--workloads",
             "put:1,range-s:2",
+            "--server-warmup",
+            "1s",
             "--total",
             "50",
             "--warmup",

@@ -271,6 +271,8 @@ public final class LoadGenerator {
     CountDownLatch created = new CountDownLatch(watchers);
     List<Watch.Watcher> open = new ArrayList<>();
     long warmupPuts = spec.warmup();
+    // puts to make in all, warm-up included (a --duration run stops on time instead)
+    long limit = puts == Long.MAX_VALUE ? Long.MAX_VALUE : puts + warmupPuts;
     for (int w = 0; w < watchers; w++) {
       Watch watch = conns.get(w % conns.size()).getWatchClient();
       open.add(
@@ -315,7 +317,7 @@ public final class LoadGenerator {
                   long next = System.nanoTime();
                   while (System.nanoTime() < endNanos) {
                     long s = seq.getAndIncrement();
-                    if (s >= puts + warmupPuts) {
+                    if (s >= limit) {
                       return;
                     }
                     if (intervalNanos > 0) {
@@ -339,7 +341,7 @@ public final class LoadGenerator {
       t.start();
     }
     done.await();
-    long putsMade = Math.min(seq.get(), puts + warmupPuts);
+    long putsMade = Math.min(seq.get(), limit);
     long want = Math.min(expected, putsMade * watchers);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (delivered.sum() < want && System.nanoTime() < deadline) {
