@@ -144,6 +144,12 @@ final class LocalCluster implements AutoCloseable {
       List<String> cmd = new ArrayList<>();
       cmd.add(java);
       cmd.add("-Xmx1g");
+      // the members share this machine's cores: C2's compile threads spent a third of a member's
+      // CPU in the first minute of load (async-profiler, 3 members on 2 cores), and G1 runs
+      // concurrent threads in each; C1-compiled code and the serial collector halved the CPU time
+      // per request in that setting (bench/README.md). CAIRN_NODE_JAVA_OPTS comes later and wins.
+      cmd.add("-XX:TieredStopAtLevel=1");
+      cmd.add("-XX:+UseSerialGC");
       String extra = System.getenv(NODE_JAVA_OPTS);
       if (extra != null && !extra.isBlank()) {
         cmd.addAll(List.of(extra.trim().split("\\s+")));
