@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
 public final class Cairn {
 
   public static void main(String[] args) {
+    dev.cairn.raft.NodeMain.prepareJvm();
     // grpc-java logs through java.util.logging; keep its start-up chatter off the terminal
     java.util.logging.Logger.getLogger("io.grpc").setLevel(java.util.logging.Level.WARNING);
     System.exit(run(args));

@@ -12,6 +12,7 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
@@ -157,6 +158,13 @@ final class RaftGateway implements AutoCloseable {
             .setType(type)
             .build();
     try {
+      // the division itself takes the request on this thread; the server would hand it to its
+      // client executor and wait there for the hand-over (one more thread wake-up per request).
+      // Never call this from a Ratis thread: the submission may wait for one.
+      RaftServer.Division division = division();
+      if (division instanceof RaftClientAsynchronousProtocol direct) {
+        return direct.submitClientRequestAsync(request);
+      }
       return server.submitClientRequestAsync(request);
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);
