@@ -105,9 +105,12 @@ public final class CairnCluster implements AutoCloseable {
     return i;
   }
 
-  /** Whether member {@code i} has applied a Raft configuration that names it (in any role). */
+  /**
+   * Whether member {@code i} has a Raft configuration from the log (not the one it started with)
+   * that names it (in any role).
+   */
   public boolean inOwnConfiguration(int i) {
-    return inConfigurationOf(i, i);
+    return nodes.get(i).division().getRaftConf().getLogEntryIndex() >= 0 && inConfigurationOf(i, i);
   }
 
   /** Whether member {@code i}'s Raft configuration names member {@code j} (in any role). */
