@@ -295,7 +295,13 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     return leader != null && learnerIndex >= 0 && learnerIndex >= IN_SYNC * leaderIndex;
   }
 
-  /** Waits until a committed, stable configuration has it voting. */
+  /**
+   * Waits until a committed, stable configuration has it voting, and the member itself has that
+   * configuration. A learner runs as a Ratis listener, which refuses votes; Ratis makes it a
+   * follower only when it appends a stable configuration that names it a voter. Were the leader
+   * lost before that, the survivors could need its vote and not get it, until the old leader came
+   * back.
+   */
   private void awaitVoter(RaftPeerId id, long timeoutNanos) throws Exception {
     long end = System.nanoTime() + timeoutNanos;
     while (!isCommittedVoter(id)) {
@@ -309,7 +315,21 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private boolean isCommittedVoter(RaftPeerId id) {
     RaftConfiguration conf = node.division().getRaftConf();
     return ConfigurationDriver.role(conf, id) == RaftPeerRole.FOLLOWER
-        && ConfigurationDriver.settled(conf, node.division().getRaftLog().getLastCommittedIndex());
+        && ConfigurationDriver.settled(conf, node.division().getRaftLog().getLastCommittedIndex())
+        && commitIndex(id) >= conf.getLogEntryIndex();
+  }
+
+  /**
+   * The member's commit index as this member last heard it (-1 if never): a member never commits
+   * past the entries it has appended.
+   */
+  private long commitIndex(RaftPeerId member) {
+    for (CommitInfoProto c : node.division().getCommitInfos()) {
+      if (RaftPeerId.valueOf(c.getServer().getId()).equals(member)) {
+        return c.getCommitIndex();
+      }
+    }
+    return -1;
   }
 
   /** Withdraws a membership intent not yet carried out; whether there was one. */

@@ -38,7 +38,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * A learner added and then started learns its role from the cluster and runs as a Ratis listener,
  * as does one restarted once its configuration reached it; one started before its MemberAdd runs as
  * a Ratis follower, STARTING while the leader that staged it leads. {@code ConfigurationDriver}
- * promotes a listener in one configuration change and a STARTING member by staging it again.
+ * promotes a listener in one configuration change and a STARTING member by staging it again, and
+ * MemberPromote answers once the member runs as a Ratis follower (a listener refuses votes).
  */
 class MembershipTest {
   @TempDir Path dir;
@@ -134,6 +135,7 @@ class MembershipTest {
       assertThat(c.raftRole(learner)).isEqualTo(how.ratisRole);
 
       promoteWhenInSync(cluster, id);
+      assertThat(c.raftRole(learner)).isNotEqualTo("LISTENER"); // it votes
       assertThat(members(cluster)).hasSize(3).noneMatch(Member::isLearner);
       awaitLearnerStatus(c, learner, false); // the member knows once it applies the configuration
       assertTheSurvivorsElectALeaderWithoutTheOldOne(c, leader);
