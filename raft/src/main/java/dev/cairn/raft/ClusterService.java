@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * configuration only once the new member runs and has caught up, so whichever member leads keeps
  * proposing it, in the background, until it commits (or the add is withdrawn by MemberRemove).
  * MemberPromote commits its intent the same way and answers once the member votes ({@link
- * ConfigurationDriver} says why that is more than one configuration change).
+ * ConfigurationDriver} says why that is more than one configuration change). On every member, a
+ * {@link LearnerGuard} keeps a learner that Ratis runs as a follower from campaigning.
  */
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterService.class);
@@ -64,10 +65,12 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
             return t;
           });
   private final ConfigurationDriver driver;
+  private final LearnerGuard guard;
 
   ClusterService(CairnNode node) {
     this.node = node;
     this.driver = new ConfigurationDriver(node, admin);
+    this.guard = new LearnerGuard(node);
   }
 
   private PendingMembers pending() {
@@ -76,6 +79,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
   void close() {
     admin.shutdownNow();
+    guard.close();
   }
 
   @Override

@@ -12,8 +12,9 @@ import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Regression test: a learner outlives leader losses.
@@ -35,17 +36,38 @@ import org.junit.jupiter.api.io.TempDir;
  * (550-650 ms) is shorter than the voters' (1-2 s) but longer than the leader's heartbeat interval
  * (half the voters' minimum, 500 ms): a learner that has a timer at all fires it before the
  * survivors have a new leader, every time rather than by chance.
+ *
+ * <p>Both ways a learner can be running: added then started, it learns its role and Ratis runs it
+ * as a listener; started before its MemberAdd (or unable to ask, or restarted before the
+ * configuration naming it reached it), Ratis runs it as a follower, and Cairn pauses its elections.
  */
 class LearnerLeaderLossTest {
   private static final String LEARNER = "n3";
 
   @TempDir Path dir;
 
-  @Test
-  void aLearnerKeepsServingThroughTwoLeaderLosses() throws Exception {
+  /** How the learner joined, and the roles Ratis may run it in after a leader loss. */
+  enum Joined {
+    /** Added, then started: it asked the cluster for its role. */
+    ADDED_THEN_STARTED(false, "LISTENER"),
+    /** Started, then added: it could not learn its role; its elections are paused. */
+    STARTED_THEN_ADDED(true, "FOLLOWER", "CANDIDATE");
+
+    final boolean startFirst;
+    final String[] ratisRoles;
+
+    Joined(boolean startFirst, String... ratisRoles) {
+      this.startFirst = startFirst;
+      this.ratisRoles = ratisRoles;
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Joined.class)
+  void aLearnerKeepsServingThroughTwoLeaderLosses(Joined how) throws Exception {
     try (CairnCluster c = CairnCluster.start(3, dir, LearnerLeaderLossTest::timeouts)) {
       Cluster cluster = c.client(c.awaitLeader(Duration.ofSeconds(20))).getClusterClient();
-      int learner = MembershipTest.joinLearner(c, cluster, "/joined/");
+      int learner = MembershipTest.joinLearner(c, cluster, "/joined/", how.startFirst);
       assertThat(c.node(learner).name()).isEqualTo(LEARNER);
       awaitStaged(c, learner);
 
@@ -61,8 +83,7 @@ class LearnerLeaderLossTest {
         assertThat(c.raftLifeCycle(learner)).as("after loss " + loss).isEqualTo("RUNNING");
         c.startNode(leader);
       }
-      // a Ratis listener: it never runs an election, whoever leads
-      assertThat(c.raftRole(learner)).isEqualTo("LISTENER");
+      assertThat(c.raftRole(learner)).isIn((Object[]) how.ratisRoles);
     }
   }
 
