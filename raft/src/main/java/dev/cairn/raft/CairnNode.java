@@ -27,6 +27,7 @@ import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
@@ -139,10 +140,7 @@ public final class CairnNode implements AutoCloseable {
     writeMemberFile();
 
     List<RaftPeer> initialPeers = MemberIds.peers(config.initialCluster());
-    RaftGroup group =
-        existing || config.clusterState().equals("existing")
-            ? RaftGroup.valueOf(groupId)
-            : RaftGroup.valueOf(groupId, initialPeers);
+    RaftGroup group = initialGroup(existing, initialPeers);
 
     // before the server creates its log, whose syncs it times
     logSyncs = RaftLogSyncTimer.track(RaftGroupMemberId.valueOf(peerId, groupId));
@@ -209,6 +207,29 @@ public final class CairnNode implements AutoCloseable {
         config.listenPeerUrls().get(0),
         Long.toHexString(memberId),
         Long.toHexString(clusterId));
+  }
+
+  /**
+   * The configuration the Raft server starts with. With Raft data, none: Ratis reads its own back.
+   * A new cluster: the initial cluster. Joining a running cluster: none for a voter, which the
+   * leader stages; for a learner, one that names it a listener, or Ratis would run it as a follower
+   * ({@link MemberRole}).
+   */
+  private RaftGroup initialGroup(boolean existing, List<RaftPeer> initialPeers) {
+    if (existing) {
+      return RaftGroup.valueOf(groupId);
+    }
+    if (config.clusterState().equals("new")) {
+      return RaftGroup.valueOf(groupId, initialPeers);
+    }
+    RaftPeerRole role =
+        MemberRole.ask(groupId, initialPeers, peerId, properties, tls.ratisParameters());
+    if (role != RaftPeerRole.LISTENER) {
+      return RaftGroup.valueOf(groupId);
+    }
+    LOG.info("{}: joins as a learner (a Ratis listener)", config.name());
+    return MemberRole.asListener(
+        groupId, initialPeers, MemberIds.peer(config.advertisePeerUrls().get(0), true));
   }
 
   /** The name of a member as this one knows it from its flags ("" when unknown). */
@@ -432,6 +453,7 @@ public final class CairnNode implements AutoCloseable {
       case Query.MEMBER ->
           CompletableFuture.completedFuture(
               CommandCodec.tagged(CommandCodec.OK, selfMember().toByteArray()));
+      case Query.MEMBER_ROLE -> MemberRole.answer(this, body);
       default ->
           CompletableFuture.failedFuture(new IllegalArgumentException("unknown query tag " + tag));
     };

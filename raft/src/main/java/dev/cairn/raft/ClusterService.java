@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * configuration only once the new member runs and has caught up, so whichever member leads keeps
  * proposing it, in the background, until it commits (or the add is withdrawn by MemberRemove).
  * MemberPromote commits its intent the same way and answers once the member votes ({@link
- * ConfigurationDriver} says why that is more than one configuration change).
+ * ConfigurationDriver} says why that is more than one configuration change). On every member, a
+ * {@link LearnerGuard} keeps a learner that Ratis runs as a follower from campaigning.
  */
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterService.class);
@@ -64,10 +65,12 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
             return t;
           });
   private final ConfigurationDriver driver;
+  private final LearnerGuard guard;
 
   ClusterService(CairnNode node) {
     this.node = node;
     this.driver = new ConfigurationDriver(node, admin);
+    this.guard = new LearnerGuard(node);
   }
 
   private PendingMembers pending() {
@@ -76,6 +79,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
   void close() {
     admin.shutdownNow();
+    guard.close();
   }
 
   @Override
@@ -295,7 +299,13 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     return leader != null && learnerIndex >= 0 && learnerIndex >= IN_SYNC * leaderIndex;
   }
 
-  /** Waits until a committed, stable configuration has it voting. */
+  /**
+   * Waits until a committed, stable configuration has it voting, and the member itself has that
+   * configuration. A learner runs as a Ratis listener, which refuses votes; Ratis makes it a
+   * follower only when it appends a stable configuration that names it a voter. Were the leader
+   * lost before that, the survivors could need its vote and not get it, until the old leader came
+   * back.
+   */
   private void awaitVoter(RaftPeerId id, long timeoutNanos) throws Exception {
     long end = System.nanoTime() + timeoutNanos;
     while (!isCommittedVoter(id)) {
@@ -309,7 +319,21 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private boolean isCommittedVoter(RaftPeerId id) {
     RaftConfiguration conf = node.division().getRaftConf();
     return ConfigurationDriver.role(conf, id) == RaftPeerRole.FOLLOWER
-        && ConfigurationDriver.settled(conf, node.division().getRaftLog().getLastCommittedIndex());
+        && ConfigurationDriver.settled(conf, node.division().getRaftLog().getLastCommittedIndex())
+        && commitIndex(id) >= conf.getLogEntryIndex();
+  }
+
+  /**
+   * The member's commit index as this member last heard it (-1 if never): a member never commits
+   * past the entries it has appended.
+   */
+  private long commitIndex(RaftPeerId member) {
+    for (CommitInfoProto c : node.division().getCommitInfos()) {
+      if (RaftPeerId.valueOf(c.getServer().getId()).equals(member)) {
+        return c.getCommitIndex();
+      }
+    }
+    return -1;
   }
 
   /** Withdraws a membership intent not yet carried out; whether there was one. */

@@ -36,13 +36,16 @@ import org.slf4j.LoggerFactory;
  * leader (whose senders start caught up) or a restart. So:
  *
  * <ul>
- *   <li>a learner that is RUNNING (it answers a query; it was restarted, or a later leader marked
- *       it caught up) is promoted by one configuration change, and Ratis turns its listener role
- *       into a follower's when that configuration is stable;
+ *   <li>a learner that is RUNNING (it answers a query) is promoted by one configuration change, and
+ *       Ratis turns its listener role into a follower's when that configuration is stable. A
+ *       learner runs as a Ratis listener, RUNNING, from its start ({@link MemberRole}); so does one
+ *       that restarted after the configuration naming it reached it;
  *   <li>a learner still STARTING is removed from the configuration and added back as a voter, which
  *       stages it; Ratis marks it caught up once it is, and it starts. A STARTING member has no
  *       election timer, so the moment it is out of the configuration is harmless; the intent is in
- *       the log, so whichever member leads next finishes the promotion.
+ *       the log, so whichever member leads next finishes the promotion. Only a learner that Ratis
+ *       runs as a follower is ever STARTING: one that could not ask the cluster for its role when
+ *       it joined, or restarted before the configuration naming it reached it.
  * </ul>
  */
 final class ConfigurationDriver {

@@ -32,7 +32,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 
@@ -75,13 +74,12 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
   /**
    * A listener in the configuration, or a learner MemberAdd accepted that is not in it yet. (Not
-   * the Ratis role: a learner that joined with an empty configuration runs as a Ratis follower.)
+   * the Ratis role: a learner that could not learn its role when it joined runs as a Ratis
+   * follower; see {@link MemberRole}.)
    */
   private boolean isLearner(RaftServer.Division d) {
-    RaftPeerRole role = ConfigurationDriver.role(d.getRaftConf(), node.peerId());
-    RaftPeer intent = node.stateMachine().pendingMembers().all().get(node.peerId().toString());
-    return role == RaftPeerRole.LISTENER
-        || (role == null && intent != null && intent.getStartupRole() == RaftPeerRole.LISTENER);
+    return MemberRole.of(d.getRaftConf(), node.stateMachine().pendingMembers(), node.peerId())
+        == RaftPeerRole.LISTENER;
   }
 
   @Override

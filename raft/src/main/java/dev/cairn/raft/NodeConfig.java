@@ -19,8 +19,9 @@ import java.util.Map;
  * @param listenPeerUrls where Ratis listens
  * @param advertisePeerUrls how other members reach this one
  * @param initialCluster member name → peer URL, for a new cluster or for joining one
- * @param clusterState {@code new} or {@code existing} (join a running cluster: start with no peers
- *     and wait to be added)
+ * @param clusterState {@code new} or {@code existing} (join a running cluster: ask it whether this
+ *     member was added as a learner, which starts as a Ratis listener; else start with no peers and
+ *     wait to be added; see {@link MemberRole})
  * @param clusterToken names the Raft group, so that two clusters never mix
  * @param electionTimeoutMin Ratis's lower election timeout. 1 s (etcd's default election timeout,
  *     against Ratis's 150 ms that a JVM's GC pause can exceed)

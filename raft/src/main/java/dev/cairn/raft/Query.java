@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
  *   LEASE_TIME_TO_LIVE 66 · id · keys(1)  → OK · LeaseTimeToLiveResponse  (answered by the leader)
  *   MEMBER 67                             → OK · Member of the answering node
  *   BARRIER 68                            → OK   (a read index reached: see {@link ReadBarrier})
+ *   MEMBER_ROLE 69 · peer id (UTF-8)      → OK · 0 unknown | 1 voter | 2 learner   ({@link MemberRole})
  * </pre>
  */
 final class Query {
@@ -18,6 +19,7 @@ final class Query {
   static final byte LEASE_TIME_TO_LIVE = 66;
   static final byte MEMBER = 67;
   static final byte BARRIER = 68;
+  static final byte MEMBER_ROLE = 69;
 
   private Query() {}
 
@@ -39,5 +41,10 @@ final class Query {
 
   static byte[] member() {
     return new byte[] {MEMBER};
+  }
+
+  static byte[] memberRole(String peerId) {
+    return CommandCodec.tagged(
+        MEMBER_ROLE, peerId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 }

@@ -105,10 +105,28 @@ public final class CairnCluster implements AutoCloseable {
     return i;
   }
 
-  /** Whether member {@code i} has applied a Raft configuration that names it (in any role). */
+  /**
+   * Whether member {@code i} has a Raft configuration from the log (not the one it started with)
+   * that names it (in any role).
+   */
   public boolean inOwnConfiguration(int i) {
-    CairnNode n = nodes.get(i);
-    return ConfigurationDriver.role(n.division().getRaftConf(), n.peerId()) != null;
+    return nodes.get(i).division().getRaftConf().getLogEntryIndex() >= 0 && inConfigurationOf(i, i);
+  }
+
+  /** Whether member {@code i}'s Raft configuration names member {@code j} (in any role). */
+  public boolean inConfigurationOf(int i, int j) {
+    return ConfigurationDriver.role(nodes.get(i).division().getRaftConf(), nodes.get(j).peerId())
+        != null;
+  }
+
+  /** The life cycle state of member {@code i}'s Raft division (RUNNING, CLOSED, ...). */
+  public String raftLifeCycle(int i) {
+    return nodes.get(i).division().getInfo().getLifeCycleState().name();
+  }
+
+  /** The role Ratis runs member {@code i} in (FOLLOWER, LISTENER, LEADER, CANDIDATE). */
+  public String raftRole(int i) {
+    return nodes.get(i).division().getInfo().getCurrentRole().name();
   }
 
   public String endpoint(int i) {

@@ -35,9 +35,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  *   n0 n1 voters · n2 learner  ──promote──▶  n0 n1 n2 voters  ──stop the leader──▶  2 of 3 vote
  * </pre>
  *
- * One learner joined and stays under the same leader, so Ratis still has it STARTING (the leader
- * that staged a listener never marks it caught up); the other was restarted, so it runs as a Ratis
- * listener. {@code ConfigurationDriver} promotes each its own way.
+ * A learner added and then started learns its role from the cluster and runs as a Ratis listener,
+ * as does one restarted once its configuration reached it; one started before its MemberAdd runs as
+ * a Ratis follower, STARTING while the leader that staged it leads. {@code ConfigurationDriver}
+ * promotes a listener in one configuration change and a STARTING member by staging it again, and
+ * MemberPromote answers once the member runs as a Ratis follower (a listener refuses votes).
  */
 class MembershipTest {
   @TempDir Path dir;
@@ -101,12 +103,20 @@ class MembershipTest {
     }
   }
 
-  /** How the learner spent its time before MemberPromote. */
+  /** How the learner spent its time before MemberPromote, and the role Ratis runs it in. */
   enum Learner {
-    /** Joined and stayed under the leader that staged it: Ratis still has it STARTING. */
-    JOINED_UNDER_THIS_LEADER,
-    /** Stopped, refused promotion while behind, restarted: Ratis runs it as a listener. */
-    FELL_BEHIND_AND_RESTARTED
+    /** Added, then started: it asked the cluster for its role. */
+    JOINED("LISTENER"),
+    /** Stopped, refused promotion while behind, restarted: its configuration names it a learner. */
+    FELL_BEHIND_AND_RESTARTED("LISTENER"),
+    /** Started, then added: it could not learn its role, and Ratis has it STARTING. */
+    STARTED_BEFORE_ITS_MEMBER_ADD("FOLLOWER");
+
+    final String ratisRole;
+
+    Learner(String ratisRole) {
+      this.ratisRole = ratisRole;
+    }
   }
 
   @ParameterizedTest
@@ -115,14 +125,17 @@ class MembershipTest {
     try (CairnCluster c = CairnCluster.start(2, dir)) {
       int leader = c.awaitLeader(Duration.ofSeconds(20));
       Cluster cluster = c.client(leader).getClusterClient();
-      int learner = joinLearner(c, cluster, "/promote/");
+      int learner =
+          joinLearner(c, cluster, "/promote/", how == Learner.STARTED_BEFORE_ITS_MEMBER_ADD);
       long id = c.node(learner).memberId();
       awaitLearnerStatus(c, learner, true);
       if (how == Learner.FELL_BEHIND_AND_RESTARTED) {
         fallBehindAndRestart(c, cluster, leader, learner, id);
       }
+      assertThat(c.raftRole(learner)).isEqualTo(how.ratisRole);
 
       promoteWhenInSync(cluster, id);
+      assertThat(c.raftRole(learner)).isNotEqualTo("LISTENER"); // it votes
       assertThat(members(cluster)).hasSize(3).noneMatch(Member::isLearner);
       awaitLearnerStatus(c, learner, false); // the member knows once it applies the configuration
       assertTheSurvivorsElectALeaderWithoutTheOldOne(c, leader);
@@ -158,15 +171,29 @@ class MembershipTest {
 
   /** Adds a learner, starts it and waits until it has the 20 keys written under {@code prefix}. */
   static int joinLearner(CairnCluster c, Cluster cluster, String prefix) throws Exception {
+    return joinLearner(c, cluster, prefix, false);
+  }
+
+  /**
+   * Adds a learner and starts it, or starts it first, and waits until it has the 20 keys written
+   * under {@code prefix}.
+   */
+  static int joinLearner(CairnCluster c, Cluster cluster, String prefix, boolean startFirst)
+      throws Exception {
     KV kv = c.client(c.awaitLeader(Duration.ofSeconds(20))).getKVClient();
     for (int i = 0; i < 20; i++) {
       kv.put(b(prefix + "k" + i), b("v")).get(10, TimeUnit.SECONDS);
     }
     int joining = c.prepareJoiningMember();
+    if (startFirst) {
+      c.startNode(joining);
+    }
     MemberAddResponse added =
         cluster.addMember(List.of(c.peerUrl(joining)), true).get(20, TimeUnit.SECONDS);
     assertThat(added.getMember().isLearner()).isTrue();
-    c.startNode(joining);
+    if (!startFirst) {
+      c.startNode(joining);
+    }
     LeaderFailoverTest.awaitKeys(c.client(joining).getKVClient(), prefix, 20);
     return joining;
   }

@@ -1,0 +1,158 @@
+package dev.cairn.raft;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftConfiguration;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The role the cluster gives a member, a voter (Ratis follower) or a learner (Ratis listener), and
+ * how a member that joins a running cluster learns it before its Raft server starts.
+ *
+ * <p><b>Why before.</b> Ratis decides a server's role once, when it starts, from the configuration
+ * it starts with ({@code RaftServerImpl.start}): named a voter, it runs as a follower; named a
+ * listener, as a listener; not named, as a follower that waits (STARTING) to be staged by the
+ * leader. A follower never turns into a listener: when the configuration that adds it as one
+ * arrives it stays a follower ({@code ServerState.updateConfiguration} changes only a listener's
+ * role), and once a leader other than the one that staged it sends it appendEntries (no longer
+ * flagged {@code initializing}) it runs an election timer. At the next leader loss the timer fires,
+ * the election finds that it is no voter (NOT_IN_CONF), and Ratis closes the division for good. So
+ * a learner must not join with an empty configuration, as a voter does: it asks the cluster for its
+ * role, and starts with a configuration that names it a listener and the other members of its
+ * {@code --initial-cluster} voters. That configuration only stands until the first one the leader
+ * sends (the leader's log and snapshots carry the real ones); Ratis keeps a listener a listener
+ * until a stable configuration names it a voter, which is how {@link ConfigurationDriver} promotes
+ * it.
+ *
+ * <pre>
+ *   joining member (no Raft data yet, --initial-cluster-state existing)
+ *     ──▶ any member of --initial-cluster: MEMBER_ROLE · its peer id  (a linearizable read)
+ *     ◀── OK · 0 unknown | 1 voter | 2 learner   (the configuration's word, else MemberAdd's intent)
+ *   learner → starts as a Ratis listener; voter or unknown → starts empty, to be staged
+ * </pre>
+ *
+ * As with etcd, a learner is added (MemberAdd) before it is started. One that starts first, or
+ * cannot reach the cluster, starts empty like a voter and logs a warning.
+ */
+final class MemberRole {
+  private static final Logger LOG = LoggerFactory.getLogger(MemberRole.class);
+
+  /** How long a joining member asks before it starts as a voter would. */
+  static final Duration ASK_TIMEOUT = Duration.ofSeconds(15);
+
+  private static final byte UNKNOWN = 0;
+  private static final byte VOTER = 1;
+  private static final byte LEARNER = 2;
+
+  private MemberRole() {}
+
+  /**
+   * The member's role: in the configuration if it is in it, else as its MemberAdd intent has it
+   * ({@link PendingMembers}); null when neither knows it.
+   */
+  static RaftPeerRole of(RaftConfiguration conf, PendingMembers pending, RaftPeerId id) {
+    RaftPeerRole role = ConfigurationDriver.role(conf, id);
+    if (role != null) {
+      return role;
+    }
+    RaftPeer intent = pending.all().get(id.toString());
+    if (intent == null) {
+      return null;
+    }
+    return intent.getStartupRole() == RaftPeerRole.LISTENER
+        ? RaftPeerRole.LISTENER
+        : RaftPeerRole.FOLLOWER;
+  }
+
+  /** Answers a {@link Query#MEMBER_ROLE} query: the body is the member's Ratis peer id. */
+  static CompletableFuture<byte[]> answer(CairnNode node, byte[] body) {
+    RaftPeerId id = RaftPeerId.valueOf(new String(body, StandardCharsets.UTF_8));
+    RaftPeerRole role = of(node.division().getRaftConf(), node.stateMachine().pendingMembers(), id);
+    byte code = role == null ? UNKNOWN : role == RaftPeerRole.LISTENER ? LEARNER : VOTER;
+    return CompletableFuture.completedFuture(
+        CommandCodec.tagged(CommandCodec.OK, new byte[] {code}));
+  }
+
+  /**
+   * Asks the other members of {@code cluster} what role the cluster gives {@code self}, for up to
+   * {@link #ASK_TIMEOUT}; null when it does not know the member or no member answered.
+   */
+  static RaftPeerRole ask(
+      RaftGroupId groupId,
+      List<RaftPeer> cluster,
+      RaftPeerId self,
+      RaftProperties properties,
+      Parameters parameters) {
+    Duration timeout = ASK_TIMEOUT;
+    List<RaftPeer> others = new ArrayList<>(cluster);
+    others.removeIf(p -> p.getId().equals(self));
+    if (others.isEmpty()) {
+      return null;
+    }
+    long sleepMillis = 200;
+    try (RaftClient client =
+        RaftClient.newBuilder()
+            .setProperties(properties)
+            .setParameters(parameters)
+            .setRaftGroup(RaftGroup.valueOf(groupId, others))
+            .setRetryPolicy(
+                RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                    (int) Math.max(1, timeout.toMillis() / sleepMillis),
+                    TimeDuration.valueOf(sleepMillis, TimeUnit.MILLISECONDS)))
+            .build()) {
+      Message query =
+          Message.valueOf(UnsafeByteOperations.unsafeWrap(Query.memberRole(self.toString())));
+      RaftClientReply reply =
+          client.async().sendReadOnly(query).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (!reply.isSuccess()) {
+        throw reply.getException();
+      }
+      byte[] body = CommandCodec.replyBody(reply.getMessage().getContent().toByteArray());
+      return switch (body[0]) {
+        case LEARNER -> RaftPeerRole.LISTENER;
+        case VOTER -> RaftPeerRole.FOLLOWER;
+        default -> null;
+      };
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (Exception e) {
+      LOG.warn(
+          "{}: could not ask {} whether this member is a learner ({}): it starts as a voter"
+              + " joins, and if it is a learner Ratis will run it as a follower",
+          self,
+          others,
+          e.toString());
+      return null;
+    }
+  }
+
+  /**
+   * The configuration a learner starts with: itself a listener, the other members of its {@code
+   * --initial-cluster} voters.
+   */
+  static RaftGroup asListener(RaftGroupId groupId, List<RaftPeer> cluster, RaftPeer self) {
+    List<RaftPeer> peers = new ArrayList<>();
+    cluster.stream().filter(p -> !p.getId().equals(self.getId())).forEach(peers::add);
+    peers.add(RaftPeer.newBuilder(self).setStartupRole(RaftPeerRole.LISTENER).build());
+    return RaftGroup.valueOf(groupId, peers);
+  }
+}
