@@ -277,6 +277,11 @@ public final class CairnNode implements AutoCloseable {
     // pinning the leader's log forever
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, 1);
+    // a follower appends each appendEntries to its log directly, not chained behind the previous
+    // one (Ratis's default): in the chain one failed append fails every later one, and a member
+    // whose append once met another thread in its log stayed behind forever (issue 6;
+    // FailedFollowerAppendTest). Unchained, the leader retries the failed appendEntries
+    RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
     // Ratis waits at least this long between two appendEntries to a follower (10 ms by default),
     // which puts that much latency under every write: send as soon as there is something to send
     RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.ZERO);

@@ -110,6 +110,9 @@ final class FaultRun {
     } finally {
       watchers.forEach(WatchRecorder::close);
     }
+    for (WatchRecorder w : watchers) {
+      w.writeTimeline(dir.resolve(w.name.replaceAll("[^A-Za-z0-9]+", "-") + ".tsv"));
+    }
     Path file = dir.resolve("history-" + fault.name().toLowerCase() + ".tsv");
     HistoryFile.write(file, history.forChecker());
     return new Result(

@@ -8,6 +8,10 @@ import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +38,10 @@ final class WatchRecorder implements AutoCloseable {
   private final Client client;
   private final Watch.Watcher watcher;
   private final List<List<Event>> responses = new ArrayList<>();
+
+  /** What happened to the stream, in order, with the time: each response and each error. */
+  private final List<String> timeline = new ArrayList<>();
+
   private long errors;
   private long compactedAt = -1;
   private boolean completed;
@@ -79,12 +87,23 @@ final class WatchRecorder implements AutoCloseable {
     }
     if (!events.isEmpty()) {
       responses.add(events);
+      timeline.add(
+          LocalTime.now()
+              + "\tresponse\t"
+              + r.getHeader().getRevision()
+              + "\t"
+              + events.get(0).revision()
+              + "\t"
+              + events.get(events.size() - 1).revision()
+              + "\t"
+              + events.size());
       notifyAll();
     }
   }
 
   private synchronized void onError(Throwable t) {
     errors++;
+    timeline.add(LocalTime.now() + "\terror\t" + t);
     if (t instanceof CompactedException c) {
       compactedAt = c.getCompactedRevision();
     }
@@ -174,6 +193,18 @@ final class WatchRecorder implements AutoCloseable {
       last = Math.max(last, resp.get(resp.size() - 1).revision());
     }
     return byRev;
+  }
+
+  /**
+   * Writes the stream's timeline (time, response, header revision, first and last event revision,
+   * events; or time, error) for a look at a failed run; the run keeps it beside the member logs.
+   */
+  void writeTimeline(Path file) throws IOException {
+    List<String> lines;
+    synchronized (this) {
+      lines = new ArrayList<>(timeline);
+    }
+    Files.write(file, lines);
   }
 
   @Override
