@@ -54,6 +54,12 @@ final class ConfigurationDriver {
   private final CairnNode node;
   private final ScheduledExecutorService admin;
 
+  /** Failed probes in a row before a learner is taken for one Ratis has STARTING. */
+  private static final int PROBES_BEFORE_STARTING = 3;
+
+  /** Learners to promote that did not answer the probe, and on how many ticks in a row. */
+  private final java.util.Map<RaftPeerId, Integer> silentTicks = new java.util.HashMap<>();
+
   /** Drives on {@code admin}, a single thread, which its owner shuts down. */
   ConfigurationDriver(CairnNode node, ScheduledExecutorService admin) {
     this.node = node;
@@ -101,6 +107,12 @@ final class ConfigurationDriver {
 
   private void promote(RaftConfiguration conf, RaftPeer peer) throws Exception {
     if (!running(peer.getId())) {
+      // taking a running listener out of the configuration closes it for good: only a member
+      // that failed the probe on several ticks in a row (not one slow answer on a busy machine,
+      // as a CI run showed) is taken for STARTING
+      if (silentTicks.merge(peer.getId(), 1, Integer::sum) < PROBES_BEFORE_STARTING) {
+        return;
+      }
       RaftClientReply removed = setConfiguration(conf, peer, null);
       if (!removed.isSuccess() || !pending().contains(peer.getId().toString())) {
         return; // next tick; or MemberRemove withdrew the promotion meanwhile
@@ -109,6 +121,7 @@ final class ConfigurationDriver {
           "{}: learner {} out of the configuration, to be staged as a voter", node.name(), peer);
       conf = node.division().getRaftConf();
     }
+    silentTicks.remove(peer.getId());
     if (setConfiguration(conf, peer, RaftPeerRole.FOLLOWER).isSuccess()) {
       LOG.info("{}: learner {} promoted", node.name(), peer);
       forget(peer);
@@ -118,7 +131,7 @@ final class ConfigurationDriver {
   /** Whether Ratis runs the member (not STARTING): only then does it answer a query. */
   private boolean running(RaftPeerId peer) {
     try {
-      node.askMember(peer, Query.member()).get(2, TimeUnit.SECONDS);
+      node.askMember(peer, Query.member()).get(5, TimeUnit.SECONDS);
       return true;
     } catch (Exception e) {
       LOG.debug("{}: member {} does not answer: {}", node.name(), peer, e.toString());
