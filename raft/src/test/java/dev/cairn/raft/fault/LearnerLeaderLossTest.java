@@ -3,8 +3,10 @@ package dev.cairn.raft.fault;
 import static dev.cairn.raft.fault.MembershipTest.b;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.raft.Await;
 import dev.cairn.raft.CairnCluster;
 import dev.cairn.raft.NodeConfig;
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Cluster;
 import io.etcd.jetcd.KV;
 import java.nio.file.Path;
@@ -95,29 +97,19 @@ class LearnerLeaderLossTest {
 
   /** Waits until the leader's configuration has the learner (Ratis staged it, and it caught up). */
   private static void awaitStaged(CairnCluster c, int learner) throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     int leader = c.awaitLeader(Duration.ofSeconds(20));
-    while (!c.inConfigurationOf(leader, learner) && System.nanoTime() < end) {
-      Thread.sleep(50);
-    }
+    Await.until(Duration.ofSeconds(20), () -> c.inConfigurationOf(leader, learner));
     assertThat(c.inConfigurationOf(leader, learner)).isTrue();
   }
 
   /** Writes n keys under the prefix, retrying while the new leader settles. */
   private static void put(KV kv, String prefix, int n) throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     for (int i = 0; i < n; i++) {
-      while (true) {
-        try {
-          kv.put(b(prefix + "k" + i), b("v")).get(10, TimeUnit.SECONDS);
-          break;
-        } catch (ExecutionException | TimeoutException e) {
-          if (System.nanoTime() > end) {
-            throw e;
-          }
-          Thread.sleep(100);
-        }
-      }
+      ByteSequence key = b(prefix + "k" + i);
+      Await.retrying(
+          Duration.ofSeconds(30),
+          e -> e instanceof ExecutionException || e instanceof TimeoutException,
+          () -> kv.put(key, b("v")).get(10, TimeUnit.SECONDS));
     }
   }
 }

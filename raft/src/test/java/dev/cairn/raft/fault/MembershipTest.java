@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.cairn.raft.Await;
 import dev.cairn.raft.CairnCluster;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Cluster;
@@ -148,10 +149,7 @@ class MembershipTest {
    */
   static void fallBehindAndRestart(
       CairnCluster c, Cluster cluster, int leader, int learner, long id) throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!c.inOwnConfiguration(learner) && System.nanoTime() < end) {
-      Thread.sleep(50);
-    }
+    Await.until(Duration.ofSeconds(20), () -> c.inOwnConfiguration(learner));
     assertThat(c.inOwnConfiguration(learner)).isTrue();
     c.stopNode(learner);
     KV kv = c.client(leader).getKVClient();
@@ -200,18 +198,10 @@ class MembershipTest {
 
   /** Promotes a learner, retrying while it is not yet in sync with the leader, as etcd asks. */
   static void promoteWhenInSync(Cluster cluster, long id) throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      try {
-        cluster.promoteMember(id).get(40, TimeUnit.SECONDS);
-        return;
-      } catch (ExecutionException e) {
-        if (System.nanoTime() > end || !String.valueOf(e.getMessage()).contains("in sync")) {
-          throw e;
-        }
-        Thread.sleep(200);
-      }
-    }
+    Await.retrying(
+        Duration.ofSeconds(30),
+        e -> e instanceof ExecutionException && String.valueOf(e.getMessage()).contains("in sync"),
+        () -> cluster.promoteMember(id).get(40, TimeUnit.SECONDS));
   }
 
   /**
@@ -241,10 +231,7 @@ class MembershipTest {
 
   /** Waits until the member's own Status says whether it is a learner. */
   static void awaitLearnerStatus(CairnCluster c, int i, boolean learner) throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (status(c, i).isLearner() != learner && System.nanoTime() < end) {
-      Thread.sleep(100);
-    }
+    Await.until(Duration.ofSeconds(10), () -> status(c, i).isLearner() == learner);
     assertThat(status(c, i).isLearner()).isEqualTo(learner);
   }
 
