@@ -81,7 +81,7 @@ class StorePropertyTest {
       long last = engine.revision();
       recorder.awaitRevision(last);
       List<Event> watched = recorder.events();
-      List<Event> expected = model.events(1, last);
+      List<Event> expected = withoutCompactedPrevKvs(model.events(1, last), watched, model);
       if (recorder.compacted() == null) {
         assertThat(watched).isEqualTo(expected);
       } else {
@@ -103,6 +103,26 @@ class StorePropertyTest {
       }
       deleteTree(dir);
     }
+  }
+
+  /**
+   * A watcher reading history from storage finds an event's previous version by looking it up, as
+   * etcd does; once a compaction at or above the event's revision has removed that version, the
+   * event comes without {@code prevKv} (etcd leaves it out then too). Where the engine left one
+   * out, the expected event drops it only if such a compaction happened.
+   */
+  static List<Event> withoutCompactedPrevKvs(
+      List<Event> expected, List<Event> watched, MvccStore model) {
+    List<Event> adjusted = new ArrayList<>(expected);
+    for (int i = 0; i < Math.min(expected.size(), watched.size()); i++) {
+      Event e = expected.get(i);
+      if (e.prevKv() != null
+          && watched.get(i).prevKv() == null
+          && e.revision() <= model.compactRevision()) {
+        adjusted.set(i, e.withoutPrevKv());
+      }
+    }
+    return adjusted;
   }
 
   static void assertSameState(MvccStore model, MvccStore engine) {

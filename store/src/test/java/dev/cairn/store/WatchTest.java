@@ -310,6 +310,28 @@ class WatchTest {
   }
 
   @Test
+  void anEventWhosePreviousVersionWasCompactedComesWithoutPrevKvAsInEtcd() throws Exception {
+    open(1024);
+    both(Bytes.put("k/1", "a"));
+    both(Bytes.put("k/1", "b"));
+    both(Bytes.put("k/2", "x"));
+    both(new Command.Compact(2, true));
+    store.compaction().get(30, TimeUnit.SECONDS);
+    Recorder recorder = new Recorder();
+
+    watch(WatchRequest.prefix(b("k/"), 2).withPrevKv(), recorder);
+    both(Bytes.put("k/1", "c"));
+    recorder.awaitRevision(4);
+
+    KeyValue v2 = new KeyValue(b("k/1"), 1, 2, 2, b("b"), 0);
+    assertThat(recorder.events())
+        .containsExactly(
+            new Event(Event.Type.PUT, v2, null), // k/1@1 is gone: the compaction at 2 removed it
+            new Event(Event.Type.PUT, new KeyValue(b("k/2"), 3, 3, 1, b("x"), 0), null),
+            new Event(Event.Type.PUT, new KeyValue(b("k/1"), 1, 4, 3, b("c"), 0), v2));
+  }
+
+  @Test
   void aTxnsEventsArriveTogetherInSubRevisionOrder() {
     open(1024);
     Recorder recorder = new Recorder();
