@@ -23,7 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
-import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -33,7 +32,6 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -160,7 +158,15 @@ public final class CairnNode implements AutoCloseable {
     server.getDivision(groupId);
 
     raft =
-        new RaftGateway(server, groupId, peerId, properties, tls.ratisParameters(), initialPeers);
+        new RaftGateway(
+            server,
+            groupId,
+            peerId,
+            properties,
+            tls.ratisParameters(),
+            initialPeers,
+            stateMachine::whenApplied,
+            rpcExecutor);
     proposals =
         new ProposalBatcher(raft::propose, rpcExecutor, MAX_ENTRIES_IN_FLIGHT, MAX_BATCH_BYTES);
     reads = new ReadBarrier(() -> raft.readLocal(Query.barrier()), rpcExecutor);
@@ -256,7 +262,8 @@ public final class CairnNode implements AutoCloseable {
 
   private static RaftProperties raftProperties(NodeConfig config) {
     RaftProperties p = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    // Ratis's gRPC transport; commits reach the followers by heartbeat, not log-metadata entries
+    CommitBroadcast.configure(p);
     URI peerUrl = config.listenPeerUrls().get(0);
     GrpcConfigKeys.Server.setHost(p, peerUrl.getHost());
     GrpcConfigKeys.Server.setPort(p, peerUrl.getPort());

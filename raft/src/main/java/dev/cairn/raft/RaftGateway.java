@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 final class RaftGateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftGateway.class);
+  private static final long FORWARDED_APPLY_WAIT_SECONDS = 5;
 
   private final RaftServer server;
   private final RaftGroupId groupId;
@@ -52,6 +53,12 @@ final class RaftGateway implements AutoCloseable {
   /** Ratis's non-property settings: the peer TLS configuration. */
   private final org.apache.ratis.conf.Parameters parameters;
 
+  /** Completes once this member has applied a log index. */
+  private final java.util.function.LongFunction<CompletableFuture<Void>> appliedLocally;
+
+  /** Where replies continue that waited for this member's apply thread. */
+  private final java.util.concurrent.Executor executor;
+
   private RaftClient memberQueries;
   private long memberQueriesConf = -1;
 
@@ -61,8 +68,12 @@ final class RaftGateway implements AutoCloseable {
       RaftPeerId self,
       RaftProperties properties,
       org.apache.ratis.conf.Parameters parameters,
-      List<RaftPeer> initialPeers) {
+      List<RaftPeer> initialPeers,
+      java.util.function.LongFunction<CompletableFuture<Void>> appliedLocally,
+      java.util.concurrent.Executor executor) {
     this.parameters = parameters;
+    this.appliedLocally = appliedLocally;
+    this.executor = executor;
     this.server = server;
     this.groupId = groupId;
     this.self = self;
@@ -105,15 +116,41 @@ final class RaftGateway implements AutoCloseable {
     return newClient(peers.isEmpty() ? fallbackPeers : peers);
   }
 
-  /** Replicates an encoded log entry; completes with the state machine's reply. */
+  /**
+   * Replicates an encoded log entry; completes with the state machine's reply once this member has
+   * applied the entry too (a write through a follower is then visible to a serializable read on
+   * that follower, as in etcd).
+   */
   CompletableFuture<byte[]> propose(byte[] entry) {
     Message m = message(entry);
     CompletableFuture<RaftClientReply> sent =
         division().getInfo().isLeader()
             ? submitLocal(m, RaftClientRequest.writeRequestType())
-                .thenCompose(r -> movedAway(r) ? writer.async().send(m) : done(r))
-            : writer.async().send(m);
+                .thenCompose(r -> movedAway(r) ? forward(m) : done(r))
+            : forward(m);
     return reply(sent);
+  }
+
+  /** Sends a write to the leader; completes when this member has applied it as well. */
+  private CompletableFuture<RaftClientReply> forward(Message m) {
+    return writer
+        .async()
+        .send(m)
+        .thenCompose(
+            r -> {
+              if (!r.isSuccess()) {
+                return done(r);
+              }
+              CompletableFuture<Void> applied = appliedLocally.apply(r.getLogIndex());
+              if (applied.isDone()) {
+                return done(r);
+              }
+              // not for ever: a member cut off from the leader still answers the committed write
+              return applied
+                  .copy()
+                  .completeOnTimeout(null, FORWARDED_APPLY_WAIT_SECONDS, TimeUnit.SECONDS)
+                  .thenApplyAsync(v -> r, executor);
+            });
   }
 
   /** A linearizable read-only query answered by this member once it has applied the read index. */

@@ -75,6 +75,8 @@ final class StoreStateMachine extends BaseStateMachine {
   private volatile MvccStore store;
   private volatile QueryHandler queryHandler;
   private volatile java.util.function.LongConsumer applyTimer = nanos -> {};
+  private final ApplyWaiters applyWaiters = new ApplyWaiters();
+  private volatile RaftGroupMemberId member;
 
   /** Log entries of commands applied since start (a batch counts once); written by apply only. */
   private volatile long commandEntriesApplied;
@@ -126,6 +128,32 @@ final class StoreStateMachine extends BaseStateMachine {
     applyTimer = timer;
   }
 
+  /** Completes once this member has applied log index {@code index}. */
+  CompletableFuture<Void> whenApplied(long index) {
+    return applyWaiters.whenApplied(index);
+  }
+
+  @Override
+  protected boolean updateLastAppliedTermIndex(TermIndex applied) {
+    boolean updated = super.updateLastAppliedTermIndex(applied);
+    applyWaiters.applied(applied.getIndex());
+    return updated;
+  }
+
+  @Override
+  protected void setLastAppliedTermIndex(TermIndex applied) {
+    super.setLastAppliedTermIndex(applied);
+    if (applyWaiters != null) { // null while BaseStateMachine's constructor sets the initial value
+      applyWaiters.applied(applied.getIndex());
+    }
+  }
+
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    CommitBroadcast.commitAdvanced(member); // a committed configuration or no-op entry
+    super.notifyTermIndexUpdated(term, index);
+  }
+
   void setQueryHandler(QueryHandler h) {
     queryHandler = h;
   }
@@ -144,6 +172,7 @@ final class StoreStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
       throws IOException {
     super.initialize(server, groupId, raftStorage);
+    member = RaftGroupMemberId.valueOf(server.getId(), groupId);
     snapshots.init(raftStorage);
     getLifeCycle().startAndTransition(this::openStore);
   }
@@ -239,6 +268,8 @@ final class StoreStateMachine extends BaseStateMachine {
 
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    // the followers learn the commit index now, while the leader applies (no-op on a follower)
+    CommitBroadcast.commitAdvanced(member);
     LogEntryProto entry = trx.getLogEntry();
     long term = entry.getTerm();
     long index = entry.getIndex();
@@ -358,6 +389,10 @@ final class StoreStateMachine extends BaseStateMachine {
     LifeCycle lc = getLifeCycle();
     if (lc.getCurrentState().isClosingOrClosed()) {
       return;
+    }
+    applyWaiters.close();
+    if (member != null) {
+      CommitBroadcast.forget(member);
     }
     lc.checkStateAndClose(this::closeStore);
   }
