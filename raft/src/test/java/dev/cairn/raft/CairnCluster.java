@@ -166,6 +166,20 @@ public final class CairnCluster implements AutoCloseable {
     return c;
   }
 
+  /** Member {@code i}'s compacted revision (reads below it fail). */
+  public long compactRevision(int i) {
+    return nodes.get(i).store().compactRevision();
+  }
+
+  /** Waits until member {@code i} has physically removed what its compaction removes. */
+  public void awaitPhysicalCompaction(int i, Duration timeout) throws Exception {
+    nodes
+        .get(i)
+        .store()
+        .compaction()
+        .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
   /** Waits until a running member is leader; returns its index. */
   public int awaitLeader(Duration timeout) throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
