@@ -41,6 +41,7 @@ final class FaultRun {
       int watchEvents,
       long watchErrors,
       long compactions,
+      int leases,
       String linearizability,
       List<String> anomalies,
       Duration took,
@@ -59,6 +60,8 @@ final class FaultRun {
     List<WatchRecorder> watchers = new ArrayList<>();
     int rounds = 0;
     long compactions;
+    List<LeaseExpiry> expiries;
+    List<long[]> faultWindows = new ArrayList<>();
     String verdict;
     try (ProcessCluster cluster = new ProcessCluster(dir, NODES)) {
       cluster.awaitLeader(Duration.ofSeconds(60));
@@ -73,9 +76,12 @@ final class FaultRun {
         Fault.hold(2000);
         try {
           while (System.nanoTime() < end) {
+            long[] window = {System.nanoTime(), Long.MAX_VALUE};
+            faultWindows.add(window);
             fault.round(cluster, rnd);
             rounds++;
             Fault.hold(3000); // recovery under load
+            window[1] = System.nanoTime();
           }
         } catch (AssertionError | Exception e) {
           anomalies.add("fault round " + (rounds + 1) + " failed: " + e);
@@ -83,6 +89,8 @@ final class FaultRun {
           workload.stop();
         }
         compactions = workload.compactions();
+        expiries = workload.expiries();
+        checkLeases(fault, expiries, faultWindows, began, anomalies);
 
         try {
           healAndCheck(cluster, workload, history, watchers, anomalies);
@@ -124,6 +132,7 @@ final class FaultRun {
         watchers.stream().mapToInt(WatchRecorder::eventCount).sum(),
         watchers.stream().mapToLong(WatchRecorder::errors).sum(),
         compactions,
+        expiries.size(),
         verdict,
         anomalies,
         Duration.ofNanos(System.nanoTime() - began),
@@ -271,6 +280,26 @@ final class FaultRun {
                   + events);
         }
       }
+    }
+  }
+
+  /**
+   * Each lease left to expire ended no earlier than its TTL after its last keep-alive, and, while
+   * no fault touched the leader, not much later ({@link LeaseExpiry}).
+   */
+  static void checkLeases(
+      Fault fault,
+      List<LeaseExpiry> expiries,
+      List<long[]> faultWindows,
+      long origin,
+      List<String> anomalies) {
+    for (LeaseExpiry e : expiries) {
+      anomalies.addAll(
+          e.check(
+              origin,
+              (from, to) ->
+                  fault.touchesLeader()
+                      && faultWindows.stream().anyMatch(w -> w[0] <= to && w[1] >= from)));
     }
   }
 
