@@ -143,26 +143,39 @@ final class LeaseKeeper implements StoreStateMachine.ApplyListener, AutoCloseabl
     ByteBuffer b = ByteBuffer.wrap(body);
     long id = b.getLong();
     if (tag == Query.LEASE_KEEP_ALIVE) {
-      return CompletableFuture.completedFuture(
-          CommandCodec.tagged(CommandCodec.OK, keepAlive(id).toByteArray()));
+      return keepAlive(id).thenApply(r -> CommandCodec.tagged(CommandCodec.OK, r.toByteArray()));
     }
     boolean keys = b.get() != 0;
     return CompletableFuture.completedFuture(
         CommandCodec.tagged(CommandCodec.OK, timeToLive(id, keys).toByteArray()));
   }
 
-  LeaseKeepAliveResponse keepAlive(long id) {
+  /**
+   * Renews a lease for its full TTL. A checkpoint may have recorded a smaller remaining TTL, from
+   * which a new leader would resume and end the lease before the TTL this answer promises; so the
+   * renewal first clears it (a checkpoint of 0: the full TTL applies), as etcd's lessor does, and
+   * answers once that is committed. That is at most one log entry per lease per checkpoint interval
+   * (LeaseKeepAliveAfterCheckpointTest).
+   */
+  CompletableFuture<LeaseKeepAliveResponse> keepAlive(long id) {
     Optional<Lease> lease = node.store().lease(id);
     long ttl = 0;
     if (lease.isPresent() && !revoking.contains(id)) {
       ttl = lease.get().ttl();
       deadlines.put(id, System.nanoTime() + TimeUnit.SECONDS.toNanos(ttl));
     }
-    return LeaseKeepAliveResponse.newBuilder()
-        .setHeader(EtcdProtos.revisionHeader(node.store().revision()))
-        .setID(id)
-        .setTTL(ttl)
-        .build();
+    LeaseKeepAliveResponse r =
+        LeaseKeepAliveResponse.newBuilder()
+            .setHeader(EtcdProtos.revisionHeader(node.store().revision()))
+            .setID(id)
+            .setTTL(ttl)
+            .build();
+    if (ttl == 0 || lease.get().remainingTtl() == 0) {
+      return CompletableFuture.completedFuture(r);
+    }
+    return node.propose(
+            new Command.LeaseCheckpoint(List.of(new Command.LeaseCheckpoint.Remaining(id, 0))))
+        .thenApply(reply -> r);
   }
 
   LeaseTimeToLiveResponse timeToLive(long id, boolean keys) {

@@ -180,6 +180,14 @@ public final class CairnCluster implements AutoCloseable {
         .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * The remaining TTL, in seconds, that member {@code i}'s store last checkpointed for a lease (0:
+   * none recorded, the full TTL applies; -1: no such lease).
+   */
+  public long checkpointedRemainingTtl(int i, long leaseId) {
+    return nodes.get(i).store().lease(leaseId).map(dev.cairn.store.Lease::remainingTtl).orElse(-1L);
+  }
+
   /** Waits until a running member is leader; returns its index. */
   public int awaitLeader(Duration timeout) throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();

@@ -59,7 +59,8 @@ class FaultSuiteTest {
     return LONG
         ? Stream.of(Fault.values())
         // KILL_FOLLOWER runs in the long profile only, to keep CI's time; its watch gap (a delete
-        // at the compacted revision lost, raft/src/test/resources/jepsen/kill-follower-watch-gap.txt)
+        // at the compacted revision lost,
+        // raft/src/test/resources/jepsen/kill-follower-watch-gap.txt)
         // is fixed
         : Stream.of(Fault.KILL_LEADER, Fault.KILL_ALL, Fault.PAUSE_LEADER, Fault.PARTITION_LEADER);
   }
