@@ -59,10 +59,10 @@ class ReplayingMemberWatchTest {
       int member = LeaderFailoverTest.otherThan(leader, 3)[0];
       KV kv = c.client(leader).getKVClient();
       Random rnd = new Random(6);
-      write(kv, rnd, 200);
+      write(kv, rnd, 100);
       c.stopNode(member);
       deleteTree(dir.resolve("n" + member).resolve("store"));
-      long head = write(kv, rnd, 600);
+      long head = write(kv, rnd, 400);
 
       c.startNode(member);
       URI e = URI.create(c.endpoint(member));
@@ -88,7 +88,7 @@ class ReplayingMemberWatchTest {
           }
         }
         assertThat(seen).as("the member replayed to the head").isGreaterThanOrEqualTo(head);
-        long last = write(kv, rnd, 100);
+        long last = write(kv, rnd, 50);
         for (RawWatch w : watches) {
           assertThat(Await.until(Duration.ofSeconds(30), () -> w.last() >= last || w.failed()))
               .as("watch from %d reaches %d: %s", w.start, last, w)
