@@ -34,7 +34,10 @@ import org.slf4j.LoggerFactory;
  *   every checkpoint interval→ propose LeaseCheckpoint(remaining of every lease)
  * </pre>
  *
- * So a new leader resumes remaining TTLs from the last checkpoint rather than granting full TTLs
+ * These proposals go through this member's own server only ({@link CairnNode#proposeAsLeader}):
+ * they commit in the term of the leader whose clock decided them, or not at all.
+ *
+ * <p>So a new leader resumes remaining TTLs from the last checkpoint rather than granting full TTLs
  * again.
  */
 final class LeaseKeeper implements StoreStateMachine.ApplyListener, AutoCloseable {
@@ -85,7 +88,7 @@ final class LeaseKeeper implements StoreStateMachine.ApplyListener, AutoCloseabl
         long id = e.getKey();
         if (e.getValue() - now <= 0 && revoking.add(id)) {
           LOG.debug("lease {} expired: revoking", id);
-          node.propose(new Command.LeaseRevoke(id))
+          node.proposeAsLeader(new Command.LeaseRevoke(id))
               .whenComplete(
                   (r, t) -> {
                     revoking.remove(id);
@@ -105,7 +108,7 @@ final class LeaseKeeper implements StoreStateMachine.ApplyListener, AutoCloseabl
                         id,
                         Math.max(
                             1, TimeUnit.NANOSECONDS.toSeconds(deadline - now + 999_999_999L)))));
-        node.propose(new Command.LeaseCheckpoint(remaining));
+        node.proposeAsLeader(new Command.LeaseCheckpoint(remaining));
       }
     } catch (RuntimeException e) {
       LOG.debug("lease tick failed", e);
@@ -173,7 +176,7 @@ final class LeaseKeeper implements StoreStateMachine.ApplyListener, AutoCloseabl
     if (ttl == 0 || lease.get().remainingTtl() == 0) {
       return CompletableFuture.completedFuture(r);
     }
-    return node.propose(
+    return node.proposeAsLeader(
             new Command.LeaseCheckpoint(List.of(new Command.LeaseCheckpoint.Remaining(id, 0))))
         .thenApply(reply -> r);
   }
