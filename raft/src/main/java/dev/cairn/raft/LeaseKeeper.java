@@ -34,11 +34,12 @@ import org.slf4j.LoggerFactory;
  *   every checkpoint interval→ propose LeaseCheckpoint(remaining of every lease)
  * </pre>
  *
- * These proposals go through this member's own server only ({@link CairnNode#proposeAsLeader}):
- * they commit in the term of the leader whose clock decided them, or not at all.
- *
- * <p>So a new leader resumes remaining TTLs from the last checkpoint rather than granting full TTLs
+ * So a new leader resumes remaining TTLs from the last checkpoint rather than granting full TTLs
  * again.
+ *
+ * <p>Revokes and checkpoints go through this member's own server only ({@link
+ * CairnNode#proposeAsLeader}): they commit in the term of the leader whose clock decided them, or
+ * not at all.
  */
 final class LeaseKeeper implements StoreStateMachine.ApplyListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
