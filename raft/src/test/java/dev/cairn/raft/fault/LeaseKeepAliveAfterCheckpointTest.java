@@ -17,24 +17,24 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A keep-alive renews a lease for its full TTL, and a leader change right after it must not cut
- * that short. The leader checkpoints remaining TTLs into the log (every 3 s here) and a new leader
+ * that short. The leader checkpoints remaining TTLs into the log (every 2 s here) and a new leader
  * resumes from the last checkpoint; a keep-alive after a checkpoint must therefore not leave the
  * older, smaller remaining TTL in force (etcd clears it on renew).
  *
  * <pre>
- *   grant ttl 12 ─ … ─ checkpoint: remaining ≤ 8 ─ keep-alive (t) ─ leader stopped
- *   new leader elected ─ … the key must still be there until t + 12
+ *   grant ttl 8 ─ … ─ checkpoint: remaining ≤ 4 ─ keep-alive (t) ─ leader stopped
+ *   new leader elected ─ … the key must still be there until t + 8
  * </pre>
  */
 class LeaseKeepAliveAfterCheckpointTest {
-  private static final long TTL = 12;
+  private static final long TTL = 8;
 
   @TempDir Path dir;
 
   @Test
   void aLeaderChangeAfterAKeepAliveKeepsTheFullTtl() throws Exception {
     try (CairnCluster c =
-        CairnCluster.start(3, dir, n -> n.withLeaseCheckpointInterval(Duration.ofSeconds(3)))) {
+        CairnCluster.start(3, dir, n -> n.withLeaseCheckpointInterval(Duration.ofSeconds(2)))) {
       int leader = c.awaitLeader(Duration.ofSeconds(20));
       int[] others = LeaderFailoverTest.otherThan(leader, 3);
       Lease lease = c.client(others[0]).getLeaseClient();

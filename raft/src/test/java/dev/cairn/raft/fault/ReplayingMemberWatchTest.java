@@ -30,6 +30,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,6 +47,9 @@ import org.junit.jupiter.api.io.TempDir;
  *   member:   0 ……………… r (replaying) ……………… head … final
  *   watches:           r-1 r r+1 r+2            each must deliver exactly [start, final]
  * </pre>
+ *
+ * It passed before the watch gap's fix too (it rules the replay path out), so it runs with the
+ * fault suite's long profile only ({@code -Dcairn.faults=long}), to spare CI its 20 s.
  */
 class ReplayingMemberWatchTest {
   private static final String PREFIX = "/replay/";
@@ -53,6 +57,7 @@ class ReplayingMemberWatchTest {
   @TempDir Path dir;
 
   @Test
+  @EnabledIfSystemProperty(named = "cairn.faults", matches = "long")
   void watchesCreatedDuringReplaySeeEveryRevision() throws Exception {
     try (CairnCluster c = CairnCluster.start(3, dir)) {
       int leader = c.awaitLeader(Duration.ofSeconds(20));

@@ -200,9 +200,9 @@ final class FaultRun {
     }
     Map<Long, List<WatchRecorder.Event>> reference = new TreeMap<>();
     Map<Long, String> referenceFrom = new TreeMap<>();
-    List<Map<Long, List<WatchRecorder.Event>>> streams = new ArrayList<>();
+    List<TreeMap<Long, List<WatchRecorder.Event>>> streams = new ArrayList<>();
     for (WatchRecorder w : watchers) {
-      Map<Long, List<WatchRecorder.Event>> byRev = w.checkOrder(anomalies);
+      TreeMap<Long, List<WatchRecorder.Event>> byRev = w.checkOrder(anomalies);
       streams.add(byRev);
       byRev.forEach(
           (rev, events) -> {
@@ -226,10 +226,17 @@ final class FaultRun {
             }
           });
     }
+    // every bound below comes from the same snapshot of each stream as its events: a stream may
+    // still receive events (leases expiring after the load) while it is checked
+    List<Long> lasts = new ArrayList<>();
+    for (int i = 0; i < watchers.size(); i++) {
+      TreeMap<Long, List<WatchRecorder.Event>> mine = streams.get(i);
+      lasts.add(mine.isEmpty() ? watchers.get(i).startRevision - 1 : mine.lastKey());
+    }
     for (int i = 0; i < watchers.size(); i++) {
       WatchRecorder w = watchers.get(i);
       Map<Long, List<WatchRecorder.Event>> mine = streams.get(i);
-      long last = w.lastRevision();
+      long last = lasts.get(i);
       List<Long> missed = new ArrayList<>();
       for (long rev : reference.keySet()) {
         if (rev >= w.startRevision && rev <= last && !mine.containsKey(rev)) {
@@ -255,7 +262,7 @@ final class FaultRun {
                 + ")");
       }
     }
-    long covered = watchers.stream().mapToLong(WatchRecorder::lastRevision).max().orElse(0);
+    long covered = lasts.stream().mapToLong(Long::longValue).max().orElse(0);
     long from = watchers.stream().mapToLong(w -> w.startRevision).min().orElse(1);
     for (Map.Entry<Long, List<History.Write>> e : history.ackedWrites().entrySet()) {
       long rev = e.getKey();
