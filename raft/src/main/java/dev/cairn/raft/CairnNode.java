@@ -436,6 +436,18 @@ public final class CairnNode implements AutoCloseable {
     return f;
   }
 
+  /**
+   * Replicates a decision this member took as leader on its own clock (lease expiry, checkpoints):
+   * through its own server only, never forwarded, so it commits only in the term of the leader that
+   * took it. A leader that was paused and wakes up with stale deadlines cannot end a lease the new
+   * leader renewed meanwhile (StaleLeaderLeaseRevokeTest).
+   */
+  CompletableFuture<byte[]> proposeAsLeader(Command command) {
+    byte[] entry = CommandCodec.encode(command);
+    return CompletableFuture.supplyAsync(() -> raft.proposeAsLeader(entry), rpcExecutor)
+        .thenCompose(f -> f);
+  }
+
   /** Replicates a raw log entry (membership intents; see {@link PendingMembers}). */
   CompletableFuture<byte[]> proposeEntry(byte[] entry) {
     return raft.propose(entry);

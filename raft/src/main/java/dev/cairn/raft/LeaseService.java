@@ -91,7 +91,7 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
       public void onNext(LeaseKeepAliveRequest request) {
         CompletableFuture<LeaseKeepAliveResponse> f;
         if (node.isLeader()) {
-          f = CompletableFuture.completedFuture(node.leases().keepAlive(request.getID()));
+          f = node.leases().keepAlive(request.getID());
         } else {
           f =
               node.askLeader(Query.keepAlive(request.getID()))

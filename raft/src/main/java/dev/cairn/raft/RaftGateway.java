@@ -153,6 +153,15 @@ final class RaftGateway implements AutoCloseable {
             });
   }
 
+  /**
+   * Replicates an entry through this member's own server only, never forwarded: a member that is no
+   * longer leader fails it, and one that still takes itself for the leader after losing the role
+   * appends it in its old term, where it cannot commit. Not from a Ratis thread.
+   */
+  CompletableFuture<byte[]> proposeAsLeader(byte[] entry) {
+    return reply(submitLocal(message(entry), RaftClientRequest.writeRequestType()));
+  }
+
   /** A linearizable read-only query answered by this member once it has applied the read index. */
   CompletableFuture<byte[]> readLocal(byte[] query) {
     Message m = message(query);

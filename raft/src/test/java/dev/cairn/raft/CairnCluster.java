@@ -166,6 +166,28 @@ public final class CairnCluster implements AutoCloseable {
     return c;
   }
 
+  /** Member {@code i}'s compacted revision (reads below it fail). */
+  public long compactRevision(int i) {
+    return nodes.get(i).store().compactRevision();
+  }
+
+  /** Waits until member {@code i} has physically removed what its compaction removes. */
+  public void awaitPhysicalCompaction(int i, Duration timeout) throws Exception {
+    nodes
+        .get(i)
+        .store()
+        .compaction()
+        .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The remaining TTL, in seconds, that member {@code i}'s store last checkpointed for a lease (0:
+   * none recorded, the full TTL applies; -1: no such lease).
+   */
+  public long checkpointedRemainingTtl(int i, long leaseId) {
+    return nodes.get(i).store().lease(leaseId).map(dev.cairn.store.Lease::remainingTtl).orElse(-1L);
+  }
+
   /** Waits until a running member is leader; returns its index. */
   public int awaitLeader(Duration timeout) throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();

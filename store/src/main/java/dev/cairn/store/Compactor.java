@@ -18,12 +18,15 @@ import org.rocksdb.WriteBatch;
  * Physical compaction, on its own thread. A {@link Command.Compact} only moves the compacted
  * revision (reads below it fail at once); this class then removes, key by key, every version that
  * no read can see any more: all but the latest at or below the target, and that one too if it is a
- * tombstone.
+ * tombstone below the target. A tombstone at the target itself stays until the next compaction: a
+ * watch may start at the compacted revision, and must see that delete (etcd kept it too after its
+ * issue 18089; a watcher resumed at exactly the compacted revision lost it, see
+ * kill-follower-watch-gap.txt).
  *
  * <pre>
  *   key a: put@2  put@5  del@7  put@9        compact to 8 → keeps put@9 only (del@7 is the survivor
  *   key b: put@3  put@6                                       at ≤ 8 and a tombstone: removed)
- *                                            and keeps b: put@6
+ *   key c: put@4  del@8                                       and keeps b: put@6, c: del@8
  * </pre>
  *
  * <p>It walks the {@code revs} column family from the last finished target, a chunk of revisions at
@@ -80,7 +83,8 @@ final class Compactor implements AutoCloseable {
       return;
     }
     try {
-      compact(from, goal);
+      // from the last target itself: a tombstone kept there goes now
+      compact(Math.max(1, from - 1), goal);
     } catch (RuntimeException | RocksDBException e) {
       if (closing) {
         return;
@@ -155,8 +159,8 @@ final class Compactor implements AutoCloseable {
       }
       if (first) {
         first = false;
-        if (!Layout.isTombstone(kvIt.value())) {
-          continue; // the survivor
+        if (!Layout.isTombstone(kvIt.value()) || Layout.mainOf(k) == goal) {
+          continue; // the survivor, or a tombstone a watch from the target must still see
         }
       }
       wb.delete(store.kv, k);

@@ -331,6 +331,44 @@ class WatchTest {
             new Event(Event.Type.PUT, new KeyValue(b("k/1"), 1, 4, 3, b("c"), 0), v2));
   }
 
+  /**
+   * A watch may start at the compacted revision itself; if that revision deleted a key, the
+   * compaction keeps the tombstone so the watch still sees the delete (etcd issue 18089; a jetcd
+   * watch resumed at exactly the compacted revision lost it, kill-follower-watch-gap.txt). The next
+   * compaction removes it.
+   *
+   * <pre>
+   *   rev   1 put k/1=a   2 put k/2=x   3 del k/1   4 put k/2=y
+   *   compact at 3, watch from 3  →  del k/1@3, put k/2@4
+   *   compact at 4                →  the tombstone at 3 is gone from storage
+   * </pre>
+   */
+  @Test
+  void aWatchFromTheCompactedRevisionSeesTheDeleteThere() throws Exception {
+    open(1024);
+    both(Bytes.put("k/1", "a"));
+    both(Bytes.put("k/2", "x"));
+    both(Bytes.del("k/1"));
+    both(Bytes.put("k/2", "y"));
+    both(new Command.Compact(3, true));
+    store.compaction().get(30, TimeUnit.SECONDS);
+    WatchRequest from3 = WatchRequest.prefix(b("k/"), 3);
+    Recorder recorder = new Recorder();
+
+    watch(from3, recorder);
+    recorder.awaitRevision(4);
+
+    assertThat(recorder.events()).isEqualTo(expected(from3, 3));
+    assertThat(recorder.events().get(0).type()).isEqualTo(Event.Type.DELETE);
+
+    both(new Command.Compact(4, true));
+    store.compaction().get(30, TimeUnit.SECONDS);
+    assertThat(((RocksMvccStore) store).history(from3, 3, 4, 100).events())
+        .as("what storage still holds of revisions 3..4 after compacting at 4")
+        .extracting(Event::revision)
+        .containsExactly(4L);
+  }
+
   @Test
   void aTxnsEventsArriveTogetherInSubRevisionOrder() {
     open(1024);

@@ -24,6 +24,11 @@ enum Fault {
   /** kill -9 of a follower; restarted after a few seconds. */
   KILL_FOLLOWER {
     @Override
+    boolean touchesLeader() {
+      return false;
+    }
+
+    @Override
     void round(ProcessCluster c, Random rnd) throws Exception {
       int leader = c.awaitLeader(LEADER_WAIT);
       int follower = (leader + 1 + rnd.nextInt(c.size() - 1)) % c.size();
@@ -98,6 +103,14 @@ enum Fault {
   static final Duration LEADER_WAIT = Duration.ofSeconds(30);
 
   abstract void round(ProcessCluster c, Random rnd) throws Exception;
+
+  /**
+   * Whether a round may stop, pause, cut off or replace the leader (then leases may expire late by
+   * up to a new leader's TTL, and the lease check skips its upper bound for that time).
+   */
+  boolean touchesLeader() {
+    return true;
+  }
 
   /** Keeps the fault in place for a while under load (not a wait for a condition). */
   static void hold(long millis) throws InterruptedException {

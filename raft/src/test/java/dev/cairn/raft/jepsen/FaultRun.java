@@ -41,6 +41,7 @@ final class FaultRun {
       int watchEvents,
       long watchErrors,
       long compactions,
+      int leases,
       String linearizability,
       List<String> anomalies,
       Duration took,
@@ -59,6 +60,8 @@ final class FaultRun {
     List<WatchRecorder> watchers = new ArrayList<>();
     int rounds = 0;
     long compactions;
+    List<LeaseExpiry> expiries;
+    List<long[]> faultWindows = new ArrayList<>();
     String verdict;
     try (ProcessCluster cluster = new ProcessCluster(dir, NODES)) {
       cluster.awaitLeader(Duration.ofSeconds(60));
@@ -73,9 +76,12 @@ final class FaultRun {
         Fault.hold(2000);
         try {
           while (System.nanoTime() < end) {
+            long[] window = {System.nanoTime(), Long.MAX_VALUE};
+            faultWindows.add(window);
             fault.round(cluster, rnd);
             rounds++;
             Fault.hold(3000); // recovery under load
+            window[1] = System.nanoTime();
           }
         } catch (AssertionError | Exception e) {
           anomalies.add("fault round " + (rounds + 1) + " failed: " + e);
@@ -83,6 +89,8 @@ final class FaultRun {
           workload.stop();
         }
         compactions = workload.compactions();
+        expiries = workload.expiries();
+        checkLeases(fault, expiries, faultWindows, began, anomalies);
 
         try {
           healAndCheck(cluster, workload, history, watchers, anomalies);
@@ -124,6 +132,7 @@ final class FaultRun {
         watchers.stream().mapToInt(WatchRecorder::eventCount).sum(),
         watchers.stream().mapToLong(WatchRecorder::errors).sum(),
         compactions,
+        expiries.size(),
         verdict,
         anomalies,
         Duration.ofNanos(System.nanoTime() - began),
@@ -191,9 +200,9 @@ final class FaultRun {
     }
     Map<Long, List<WatchRecorder.Event>> reference = new TreeMap<>();
     Map<Long, String> referenceFrom = new TreeMap<>();
-    List<Map<Long, List<WatchRecorder.Event>>> streams = new ArrayList<>();
+    List<TreeMap<Long, List<WatchRecorder.Event>>> streams = new ArrayList<>();
     for (WatchRecorder w : watchers) {
-      Map<Long, List<WatchRecorder.Event>> byRev = w.checkOrder(anomalies);
+      TreeMap<Long, List<WatchRecorder.Event>> byRev = w.checkOrder(anomalies);
       streams.add(byRev);
       byRev.forEach(
           (rev, events) -> {
@@ -217,10 +226,17 @@ final class FaultRun {
             }
           });
     }
+    // every bound below comes from the same snapshot of each stream as its events: a stream may
+    // still receive events (leases expiring after the load) while it is checked
+    List<Long> lasts = new ArrayList<>();
+    for (int i = 0; i < watchers.size(); i++) {
+      TreeMap<Long, List<WatchRecorder.Event>> mine = streams.get(i);
+      lasts.add(mine.isEmpty() ? watchers.get(i).startRevision - 1 : mine.lastKey());
+    }
     for (int i = 0; i < watchers.size(); i++) {
       WatchRecorder w = watchers.get(i);
       Map<Long, List<WatchRecorder.Event>> mine = streams.get(i);
-      long last = w.lastRevision();
+      long last = lasts.get(i);
       List<Long> missed = new ArrayList<>();
       for (long rev : reference.keySet()) {
         if (rev >= w.startRevision && rev <= last && !mine.containsKey(rev)) {
@@ -246,7 +262,7 @@ final class FaultRun {
                 + ")");
       }
     }
-    long covered = watchers.stream().mapToLong(WatchRecorder::lastRevision).max().orElse(0);
+    long covered = lasts.stream().mapToLong(Long::longValue).max().orElse(0);
     long from = watchers.stream().mapToLong(w -> w.startRevision).min().orElse(1);
     for (Map.Entry<Long, List<History.Write>> e : history.ackedWrites().entrySet()) {
       long rev = e.getKey();
@@ -271,6 +287,26 @@ final class FaultRun {
                   + events);
         }
       }
+    }
+  }
+
+  /**
+   * Each lease left to expire ended no earlier than its TTL after its last keep-alive, and, while
+   * no fault touched the leader, not much later ({@link LeaseExpiry}).
+   */
+  static void checkLeases(
+      Fault fault,
+      List<LeaseExpiry> expiries,
+      List<long[]> faultWindows,
+      long origin,
+      List<String> anomalies) {
+    for (LeaseExpiry e : expiries) {
+      anomalies.addAll(
+          e.check(
+              origin,
+              (from, to) ->
+                  fault.touchesLeader()
+                      && faultWindows.stream().anyMatch(w -> w[0] <= to && w[1] >= from)));
     }
   }
 

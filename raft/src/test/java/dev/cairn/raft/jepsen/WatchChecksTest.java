@@ -50,6 +50,10 @@ class WatchChecksTest {
                     .delivered(del(4, "k1")),
             null),
         row(
+            "a lease expiring after the final revision, seen by one stream only so far",
+            () -> good("w2").delivered(del(5, "ttl/1")),
+            null),
+        row(
             "a duplicate after a resume",
             () -> good("w2").delivered(del(4, "k1")),
             "w2: duplicate event"),

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -159,10 +158,11 @@ final class WatchRecorder implements AutoCloseable {
 
   /**
    * Checks one stream on its own: revisions increase from response to response, a revision's events
-   * come in one response (atomic), and no event is delivered twice. Returns the events by revision.
+   * come in one response (atomic), and no event is delivered twice. Returns the events by revision,
+   * from one snapshot of the stream.
    */
-  Map<Long, List<Event>> checkOrder(List<String> anomalies) {
-    Map<Long, List<Event>> byRev = new TreeMap<>();
+  TreeMap<Long, List<Event>> checkOrder(List<String> anomalies) {
+    TreeMap<Long, List<Event>> byRev = new TreeMap<>();
     long last = startRevision - 1;
     List<List<Event>> rs = responses();
     for (int i = 0; i < rs.size(); i++) {

@@ -58,7 +58,11 @@ final class Workload implements AutoCloseable {
   private volatile boolean stopping;
   private final AtomicLong compactedTo = new AtomicLong();
   private final AtomicLong compactions = new AtomicLong();
+  private final List<LeaseExpiry> expiries = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final long seed;
+
+  /** The TTL the lease-expiry thread asks for (Cairn raises it to its minimum if lower). */
+  static final long EXPIRY_TTL_SECONDS = 3;
 
   Workload(ProcessCluster cluster, History history, int clients, int keys, long seed) {
     this.cluster = cluster;
@@ -74,6 +78,9 @@ final class Workload implements AutoCloseable {
     Client compactor = cluster.client();
     this.clients.add(compactor);
     threads.add(new Thread(() -> runCompactor(compactor), "compactor"));
+    Client expiring = cluster.client();
+    this.clients.add(expiring);
+    threads.add(new Thread(() -> runLeaseExpiry(expiring), "lease-expiry"));
   }
 
   static String key(int i) {
@@ -105,6 +112,11 @@ final class Workload implements AutoCloseable {
 
   long compactions() {
     return compactions.get();
+  }
+
+  /** The leases left to expire, with what was read of their keys. */
+  List<LeaseExpiry> expiries() {
+    return List.copyOf(expiries);
   }
 
   private void runClient(int c, Client client) {
@@ -178,7 +190,7 @@ final class Workload implements AutoCloseable {
     try {
       DeleteResponse r = await(kv.delete(b(key)));
       long rev = r.getHeader().getRevision();
-      history.ok(Op.delete(c, key, t0, System.nanoTime()), rev);
+      history.ok(Op.delete(c, key, r.getDeleted(), t0, System.nanoTime()), rev);
       if (r.getDeleted() > 0) {
         history.ackedWrite(rev, key, null);
       }
@@ -241,6 +253,73 @@ final class Workload implements AutoCloseable {
       history.unknown(invoked, describe(e));
     }
     get(c, kv, key);
+  }
+
+  /**
+   * Leases left to expire, one after another: grant, put a key attached, keep it alive twice half a
+   * TTL apart, then read the key (linearizable gets, every 100 ms) until it is gone. The put is an
+   * acknowledged write for the watch checks; the reads go to {@link LeaseExpiry}, not to the
+   * linearizability checker, which knows nothing of time.
+   */
+  private void runLeaseExpiry(Client client) {
+    Lease lease = client.getLeaseClient();
+    KV kv = client.getKVClient();
+    long n = 0;
+    while (!stopping) {
+      n++;
+      String key = PREFIX + "ttl/" + n;
+      LeaseExpiry expiry;
+      try {
+        long t0 = System.nanoTime();
+        io.etcd.jetcd.lease.LeaseGrantResponse g = await(lease.grant(EXPIRY_TTL_SECONDS));
+        expiry = new LeaseExpiry(key, g.getID(), g.getTTL(), t0, System.nanoTime());
+        String value = "ttl-" + n;
+        PutResponse r =
+            await(kv.put(b(key), b(value), PutOption.builder().withLeaseId(g.getID()).build()));
+        history.ackedWrite(r.getHeader().getRevision(), key, value);
+      } catch (Exception e) {
+        pace(200); // unavailable for now, or the put's outcome is unknown: next lease
+        continue;
+      }
+      for (int i = 0; i < 2 && !stopping; i++) {
+        pace(TimeUnit.SECONDS.toMillis(expiry.ttlSeconds) / 2);
+        long t0 = System.nanoTime();
+        try {
+          if (await(lease.keepAliveOnce(expiry.leaseId)).getTTL() > 0) {
+            expiry.keptAlive(t0, System.nanoTime());
+          }
+        } catch (Exception e) {
+          expiry.maybeKeptAlive(System.nanoTime());
+        }
+      }
+      expiries.add(expiry);
+      while (!stopping
+          && !expiry.gone()
+          && System.nanoTime() < expiry.latestEnd() + LeaseExpiry.SLACK_NANOS + 1_000_000_000L) {
+        pace(100);
+        long t0 = System.nanoTime();
+        try {
+          GetResponse r = await(kv.get(b(key)));
+          expiry.read(t0, System.nanoTime(), !r.getKvs().isEmpty());
+        } catch (Exception e) {
+          // a read with no answer shows nothing
+        }
+      }
+    }
+  }
+
+  /** Paces the load (not a wait for a condition); returns early once the load stops. */
+  private void pace(long millis) {
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (!stopping && System.nanoTime() < end) {
+      try {
+        TimeUnit.MILLISECONDS.sleep(
+            Math.min(50, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   /** Compacts every few seconds to the revision seen about 15 s earlier. */

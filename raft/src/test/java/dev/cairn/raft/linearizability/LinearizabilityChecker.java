@@ -163,8 +163,9 @@ public final class LinearizabilityChecker {
 
   /**
    * The register model: the state after {@code op} from {@code state} (null = absent), or null if
-   * {@code op}'s recorded output is impossible in that state. Returns {@link #ABSENT} for "absent
-   * after". An operation with an unknown outcome accepts any state.
+   * {@code op}'s recorded output is impossible in that state (a get's value, a CAS's success, a
+   * delete's count of deleted keys). Returns {@link #ABSENT} for "absent after". An operation with
+   * an unknown outcome accepts any state.
    */
   private static String step(String state, Op op) {
     switch (op.kind()) {
@@ -176,6 +177,12 @@ public final class LinearizabilityChecker {
       case PUT:
         return op.value();
       case DELETE:
+        // a delete that answered deletes the key if and only if it was there
+        if (!op.unknown()
+            && op.output() != null
+            && (state != null) != (Long.parseLong(op.output()) > 0)) {
+          return null;
+        }
         return ABSENT;
       case CAS:
         boolean matches = Objects.equals(state, op.expected());

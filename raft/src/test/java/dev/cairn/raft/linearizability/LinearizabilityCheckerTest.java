@@ -62,6 +62,36 @@ class LinearizabilityCheckerTest {
             false),
         Arguments.of(
             // c1 |--put x=1--|
+            // c2               |--del x : 1--|  |--del x : 0--|
+            "a delete counts the key it deleted, and a second one finds nothing",
+            List.of(
+                Op.put(1, "x", "1", 0, 10),
+                Op.delete(2, "x", 1, 20, 30),
+                Op.delete(2, "x", 0, 40, 50)),
+            true),
+        Arguments.of(
+            // c1 |--put x=1--|
+            // c2               |--del x : 0--|
+            "a delete after a completed write says it deleted nothing",
+            List.of(Op.put(1, "x", "1", 0, 10), Op.delete(2, "x", 0, 20, 30)),
+            false),
+        Arguments.of(
+            // c2 |--del x : 1--|   (x never written)
+            "a delete of a key never written says it deleted one",
+            List.of(Op.delete(2, "x", 1, 0, 10)),
+            false),
+        Arguments.of(
+            // c1 |--------put x=1--------|
+            // c2     |--del x : 0--|
+            // c3                          |--del x : 1--|
+            "deletes overlapping a write may count either side",
+            List.of(
+                Op.put(1, "x", "1", 0, 100),
+                Op.delete(2, "x", 0, 10, 50),
+                Op.delete(3, "x", 1, 110, 120)),
+            true),
+        Arguments.of(
+            // c1 |--put x=1--|
             // c2               |--cas x 1→2 ok--|
             // c3                                  |--get x → 2--|
             "compare-and-swap that succeeds",

@@ -10,7 +10,9 @@ package dev.cairn.raft.linearizability;
  *     value})
  * @param value the value written (PUT, CAS)
  * @param expected the value CAS compares with (null: the key must be absent)
- * @param output GET: the value read (null: absent); CAS: "true" or "false"; otherwise null
+ * @param output GET: the value read (null: absent); CAS: "true" or "false"; DELETE: the number of
+ *     keys the response says it deleted, "0" or "1" (null: not known, as for a lease revoke);
+ *     otherwise null
  */
 public record Op(
     int client,
@@ -45,6 +47,11 @@ public record Op(
     return new Op(client, Kind.DELETE, key, null, null, null, called, returned);
   }
 
+  /** A delete whose response said how many keys it deleted (DeleteRange's {@code deleted}). */
+  public static Op delete(int client, String key, long deleted, long called, long returned) {
+    return new Op(client, Kind.DELETE, key, null, null, Long.toString(deleted), called, returned);
+  }
+
   public static Op cas(
       int client,
       String key,
@@ -67,7 +74,7 @@ public record Op(
         switch (kind) {
           case GET -> "get " + key + " → " + output;
           case PUT -> "put " + key + "=" + value;
-          case DELETE -> "del " + key;
+          case DELETE -> "del " + key + (output == null ? "" : " : deleted " + output);
           case CAS -> "cas " + key + " " + expected + "→" + value + " : " + output;
         };
     return "c" + client + " " + what + " [" + called + ", " + (unknown() ? "?" : returned) + "]";
