@@ -92,6 +92,7 @@ public final class CairnNode implements AutoCloseable {
 
   private LeaseKeeper leases;
   private Server grpc;
+  private WatchService watches;
   private ClusterService cluster;
   private NodeMetrics metrics;
   private RaftLogSyncTimer logSyncs;
@@ -194,7 +195,7 @@ public final class CairnNode implements AutoCloseable {
             .permitKeepAliveTime(5, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
             .addService(new KvService(this))
-            .addService(new WatchService(this))
+            .addService(watches = new WatchService(this))
             .addService(
                 LeaseLeases.withLeaseLeases(
                     new LeaseService(this).bindService(),
@@ -356,6 +357,10 @@ public final class CairnNode implements AutoCloseable {
     return stateMachine;
   }
 
+  WatchService watches() {
+    return watches;
+  }
+
   LeaseKeeper leases() {
     return leases;
   }
@@ -497,6 +502,9 @@ public final class CairnNode implements AutoCloseable {
       return;
     }
     closed = true;
+    if (watches != null) {
+      watches.stopping();
+    }
     if (grpc != null) {
       grpc.shutdownNow();
       try {

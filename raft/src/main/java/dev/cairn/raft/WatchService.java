@@ -73,7 +73,23 @@ final class WatchService extends WatchGrpc.WatchImplBase
   @Override
   public void onStoreReplaced(MvccStore store) {
     for (Stream s : streams) {
-      s.abort();
+      s.abort("etcdserver: member store replaced by a snapshot");
+    }
+  }
+
+  /** Watch streams open on this member. */
+  int openStreams() {
+    return streams.size();
+  }
+
+  /**
+   * The member stops: every watch stream ends with UNAVAILABLE and etcd's words, which clients take
+   * as "try another member" and resume there. (gRPC's own shutdown resets the streams, which a
+   * client sees as CANCELLED, and jetcd does not retry a canceled watch.)
+   */
+  void stopping() {
+    for (Stream s : streams) {
+      s.abort("etcdserver: server stopped");
     }
   }
 
@@ -142,6 +158,10 @@ final class WatchService extends WatchGrpc.WatchImplBase
         if (listener.compacted) {
           // the hub canceled it before watch() returned
           watchers.remove(id);
+        } else if (paused.contains(id)) {
+          // its first delivery filled the stream before watch() returned: the on-ready handler
+          // may already have run and found no watcher to resume
+          resumePaused();
         }
       } catch (CompactedException e) {
         canceled(id, e.compactRevision(), EtcdErrors.toStatus(e).getStatus().getDescription());
@@ -151,6 +171,7 @@ final class WatchService extends WatchGrpc.WatchImplBase
     }
 
     private void cancel(long id) {
+      paused.remove(id);
       Watcher w = watchers.remove(id);
       if (w != null) {
         w.close();
@@ -230,22 +251,19 @@ final class WatchService extends WatchGrpc.WatchImplBase
 
     private void resumePaused() {
       for (Long id : paused) {
-        paused.remove(id);
         Watcher w = watchers.get(id);
-        if (w != null) {
+        // a watch still being created stays paused; create() resumes it once it is known
+        if (w != null && paused.remove(id)) {
           w.resume();
         }
       }
     }
 
-    void abort() {
+    void abort(String reason) {
       synchronized (out) {
         if (!closed) {
           closed = true;
-          out.onError(
-              Status.UNAVAILABLE
-                  .withDescription("etcdserver: member store replaced by a snapshot")
-                  .asRuntimeException());
+          out.onError(Status.UNAVAILABLE.withDescription(reason).asRuntimeException());
         }
       }
       closeAll();

@@ -241,23 +241,28 @@ final class WatchHub implements AutoCloseable {
   }
 
   private void catchUp(W w) {
+    long from;
     long to;
     synchronized (lock) {
       to = notified;
-      if (w.next > to) {
+      from = w.next;
+      if (from > to) {
         if (!w.closed) {
           w.synced = true;
           register(w);
         }
       }
     }
-    if (w.synced) {
+    // decided under the lock, not by reading w.synced again: once registered, the writer may
+    // demote the watcher (synced = false, next moved on) at any moment, and catching up from
+    // here would then rewind next and deliver the events it queued meanwhile a second time
+    if (from > to) {
       schedule(w); // once more as a synced watcher, so a pending progress request is answered
       return;
     }
-    Chunk chunk = store.history(w.request, w.next, to, queueLimit);
+    Chunk chunk = store.history(w.request, from, to, queueLimit);
     long compacted = store.compactRevision();
-    if (w.next < compacted) {
+    if (from < compacted) {
       w.compactedAt = compacted; // history below the compacted revision may be incomplete
     } else {
       synchronized (w) {
