@@ -168,7 +168,14 @@ public final class CairnNode implements AutoCloseable {
     stateMachine.addListener(leases);
     stateMachine.setQueryHandler(this::answerQuery);
     leases.start();
-    quota = new SpaceQuota(config.quotaBackendBytes(), () -> store().sizeBytes());
+    quota =
+        new SpaceQuota(
+            config.quotaBackendBytes(),
+            () -> store().sizeBytes(),
+            () -> store().alarms(),
+            memberId,
+            this::propose);
+    stateMachine.addListener(quota);
     quota.start();
     metrics = new NodeMetrics(this, logSyncs);
     stateMachine.onLeaderChange(metrics::leaderChanged);
@@ -416,8 +423,9 @@ public final class CairnNode implements AutoCloseable {
 
   /** Replicates a command; completes with the state machine's reply (see {@link CommandCodec}). */
   CompletableFuture<byte[]> propose(Command command) {
-    if (quota.refuses(command)) {
-      return CompletableFuture.failedFuture(new StoreException(StoreError.NO_SPACE));
+    StoreError refused = quota.refusal(command);
+    if (refused != null) {
+      return CompletableFuture.failedFuture(new StoreException(refused));
     }
     CompletableFuture<byte[]> f = proposals.propose(CommandCodec.encode(command));
     f.whenComplete(
