@@ -98,7 +98,12 @@ public final class CairnNode implements AutoCloseable {
   private NodeMetrics metrics;
   private RaftLogSyncTimer logSyncs;
   private SpaceQuota quota;
+  private RemovalWatch removal;
   private volatile boolean closed;
+  private volatile boolean removed;
+
+  /** Completes once the member has stopped: closed, or removed from the cluster. */
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
   private final NodeTls tls;
 
@@ -207,6 +212,8 @@ public final class CairnNode implements AutoCloseable {
             .addService(new MaintenanceService(this))
             .build()
             .start();
+    removal = new RemovalWatch(this, this::removedFromCluster);
+    removal.start();
     LOG.info(
         "{}: serving etcd v3 on {}, raft on {} (member {} cluster {})",
         config.name(),
@@ -254,6 +261,46 @@ public final class CairnNode implements AutoCloseable {
 
   RaftPeerId peerId() {
     return peerId;
+  }
+
+  RaftProperties raftProperties() {
+    return properties;
+  }
+
+  org.apache.ratis.conf.Parameters ratisParameters() {
+    return tls.ratisParameters();
+  }
+
+  /**
+   * The cluster's leader confirmed that this member is no longer one: stop a second later, as etcd
+   * does (its {@code stopWithDelay}), so that a MemberRemove this member answers itself still gets
+   * its answer out. The data directory is of no further use; a restart would only be stopped again.
+   */
+  private void removedFromCluster() {
+    if (closed) {
+      return;
+    }
+    removed = true;
+    LOG.warn(
+        "{}: the member has been permanently removed from the cluster; stopping (the data-dir"
+            + " used by this member must be removed)",
+        config.name());
+    CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS)
+        .execute(
+            () -> {
+              Thread t = new Thread(this::close, "cairn-removed-stop");
+              t.start();
+            });
+  }
+
+  /** Whether the member stopped because the cluster removed it. */
+  public boolean removed() {
+    return removed;
+  }
+
+  /** Completes once the member has stopped, closed or removed from the cluster. */
+  public CompletableFuture<Void> stopped() {
+    return stopped;
   }
 
   /** A client for one administrative call (set configuration, transfer leadership). */
@@ -486,6 +533,9 @@ public final class CairnNode implements AutoCloseable {
       return;
     }
     closed = true;
+    if (removal != null) {
+      removal.close();
+    }
     if (grpc != null) {
       grpc.shutdownNow();
       try {
@@ -520,5 +570,6 @@ public final class CairnNode implements AutoCloseable {
     if (logSyncs != null) {
       logSyncs.close();
     }
+    stopped.complete(null);
   }
 }

@@ -101,11 +101,65 @@ final class MemberRole {
       RaftPeerId self,
       RaftProperties properties,
       Parameters parameters) {
-    Duration timeout = ASK_TIMEOUT;
+    try {
+      return switch (query(groupId, cluster, self, properties, parameters, ASK_TIMEOUT)) {
+        case LEARNER -> RaftPeerRole.LISTENER;
+        case VOTER -> RaftPeerRole.FOLLOWER;
+        default -> null;
+      };
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (Exception e) {
+      LOG.warn(
+          "{}: could not ask {} whether this member is a learner ({}): it starts as a voter"
+              + " joins, and if it is a learner Ratis will run it as a follower",
+          self,
+          cluster,
+          e.toString());
+      return null;
+    }
+  }
+
+  /**
+   * Whether the cluster has forgotten {@code self}: its leader answered that the member is neither
+   * in the configuration nor on its way into it. False when it knows the member, and when no leader
+   * answered within {@code timeout} (nothing is known then).
+   */
+  static boolean forgotten(
+      RaftGroupId groupId,
+      List<RaftPeer> cluster,
+      RaftPeerId self,
+      RaftProperties properties,
+      Parameters parameters,
+      Duration timeout) {
+    try {
+      return query(groupId, cluster, self, properties, parameters, timeout) == UNKNOWN;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (Exception e) {
+      LOG.debug("{}: no answer to whether this member is still one: {}", self, e.toString());
+      return false;
+    }
+  }
+
+  /**
+   * The leader's answer to {@link Query#MEMBER_ROLE} for {@code self}, asked through the other
+   * members of {@code cluster} (a linearizable read).
+   */
+  private static byte query(
+      RaftGroupId groupId,
+      List<RaftPeer> cluster,
+      RaftPeerId self,
+      RaftProperties properties,
+      Parameters parameters,
+      Duration timeout)
+      throws Exception {
     List<RaftPeer> others = new ArrayList<>(cluster);
     others.removeIf(p -> p.getId().equals(self));
     if (others.isEmpty()) {
-      return null;
+      throw new IllegalStateException("no other member to ask");
     }
     long sleepMillis = 200;
     try (RaftClient client =
@@ -125,23 +179,7 @@ final class MemberRole {
       if (!reply.isSuccess()) {
         throw reply.getException();
       }
-      byte[] body = CommandCodec.replyBody(reply.getMessage().getContent().toByteArray());
-      return switch (body[0]) {
-        case LEARNER -> RaftPeerRole.LISTENER;
-        case VOTER -> RaftPeerRole.FOLLOWER;
-        default -> null;
-      };
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    } catch (Exception e) {
-      LOG.warn(
-          "{}: could not ask {} whether this member is a learner ({}): it starts as a voter"
-              + " joins, and if it is a learner Ratis will run it as a follower",
-          self,
-          others,
-          e.toString());
-      return null;
+      return CommandCodec.replyBody(reply.getMessage().getContent().toByteArray())[0];
     }
   }
 

@@ -106,6 +106,27 @@ public final class CairnCluster implements AutoCloseable {
   }
 
   /**
+   * etcd's flags that run member {@code i} as its own process ({@code NodeMain}), for a member
+   * prepared with {@link #prepareJoiningMember} and not started here.
+   */
+  public List<String> nodeMainFlags(int i) {
+    NodeConfig c = configs.get(i);
+    StringBuilder cluster = new StringBuilder();
+    c.initialCluster()
+        .forEach((n, u) -> cluster.append(cluster.length() == 0 ? "" : ",").append(n + "=" + u));
+    return List.of(
+        "--name", c.name(),
+        "--data-dir", c.dataDir().toString(),
+        "--listen-client-urls", c.listenClientUrls().get(0).toString(),
+        "--advertise-client-urls", c.advertiseClientUrls().get(0).toString(),
+        "--listen-peer-urls", c.listenPeerUrls().get(0).toString(),
+        "--initial-advertise-peer-urls", c.advertisePeerUrls().get(0).toString(),
+        "--initial-cluster", cluster.toString(),
+        "--initial-cluster-state", c.clusterState(),
+        "--initial-cluster-token", c.clusterToken());
+  }
+
+  /**
    * Whether member {@code i} has a Raft configuration from the log (not the one it started with)
    * that names it (in any role).
    */
