@@ -34,6 +34,9 @@ import org.apache.ratis.server.RaftServer;
  *   no leader for 3 s, or a learner (every 5 s)           a removed learner, which never campaigns
  *                                                         and may hear nothing more
  * </pre>
+ *
+ * A member that has never had a configuration from the log (one started before its MemberAdd, which
+ * Ratis keeps waiting until the leader stages it) shows no sign: it was never a member.
  */
 final class RemovalWatch implements AutoCloseable {
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(2);
@@ -55,6 +58,13 @@ final class RemovalWatch implements AutoCloseable {
 
   private int ticks;
   private int leaderlessTicks;
+
+  /**
+   * Whether this member has had a configuration from the log. One that never had (started before
+   * its MemberAdd, waiting to be staged) was never a member, so nothing here is a sign of removal.
+   */
+  private boolean hadLogConfiguration;
+
   private boolean done;
 
   /**
@@ -88,12 +98,16 @@ final class RemovalWatch implements AutoCloseable {
     try {
       d = node.division();
     } catch (RuntimeException e) {
-      return true; // Ratis closed the division and dropped it
+      return hadLogConfiguration; // Ratis closed the division and dropped it
     }
     if (d.getInfo().getLifeCycleState().isClosingOrClosed()) {
-      return true;
+      return hadLogConfiguration;
     }
     RaftConfiguration conf = d.getRaftConf();
+    if (conf.getLogEntryIndex() < 0) {
+      return false;
+    }
+    hadLogConfiguration = true;
     for (RaftPeer p : conf.getAllPeers()) {
       known.put(p.getId().toString(), p);
     }
