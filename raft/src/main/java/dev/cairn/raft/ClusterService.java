@@ -166,12 +166,20 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
       }
       URI url = URI.create(request.getPeerURLs(0));
       RaftPeer peer = MemberIds.peer(url, request.getIsLearner());
+      // etcd's order: the started-members check (mayAddMember) before the configuration's own
+      // (peer URL taken, learner limit)
+      if (!request.getIsLearner()) {
+        refuseIf(ReconfigCheck.addVoter(counted(null)));
+      }
       if (node.division()
                   .getRaftConf()
                   .getPeer(peer.getId(), RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER)
               != null
           || pending().contains(peer.getId().toString())) {
         throw EtcdErrors.of(MemberError.PEER_URL_EXISTS);
+      }
+      if (request.getIsLearner()) {
+        refuseIf(ReconfigCheck.add(counted(null), true));
       }
       // durable before it is acknowledged: committed in the log, applied by every member
       CommandCodec.replyBody(node.proposeEntry(PendingMembers.add(peer)).get(30, TimeUnit.SECONDS));
@@ -191,6 +199,18 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
               .build());
     } catch (Exception e) {
       out.onError(EtcdErrors.toStatus(e));
+    }
+  }
+
+  /** The members as etcd's safety checks count them, leaving {@code without} out (may be null). */
+  private ReconfigCheck.Members counted(RaftPeerId without) {
+    return ReconfigCheck.Members.of(
+        node.division().getRaftConf(), pending().all().values(), without);
+  }
+
+  private static void refuseIf(MemberError refusal) {
+    if (refusal != null) {
+      throw EtcdErrors.of(refusal);
     }
   }
 
@@ -222,6 +242,11 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void memberRemove(MemberRemoveRequest request, StreamObserver<MemberRemoveResponse> out) {
     try {
+      RaftPeerId target = MemberIds.peerId(request.getID());
+      if (MemberRole.of(node.division().getRaftConf(), pending(), target)
+          != RaftPeerRole.LISTENER) {
+        refuseIf(ReconfigCheck.removeVoter(counted(target)));
+      }
       // an add or a promotion not yet done is withdrawn; one that never joined is then gone
       boolean withdrawn = withdraw(request.getID());
       if (!withdrawn || isInConfiguration(request.getID())) {
@@ -243,6 +268,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
       MemberPromoteRequest request, StreamObserver<MemberPromoteResponse> out) {
     try {
       RaftPeer learner = promotable(request.getID());
+      refuseIf(ReconfigCheck.promote(counted(learner.getId())));
       RaftPeer voter = RaftPeer.newBuilder(learner).setStartupRole(RaftPeerRole.FOLLOWER).build();
       CommandCodec.replyBody(
           node.proposeEntry(PendingMembers.add(voter)).get(30, TimeUnit.SECONDS));
