@@ -185,6 +185,7 @@ public final class CairnNode implements AutoCloseable {
     metrics = new NodeMetrics(this, logSyncs);
     stateMachine.onLeaderChange(metrics::leaderChanged);
     stateMachine.setApplyTimer(metrics::applied);
+    stateMachine.setCommitTimer(metrics::committed);
     if (!config.listenMetricsUrls().isEmpty()) {
       metrics.serve(config.listenMetricsUrls().get(0));
     }
