@@ -189,20 +189,33 @@ public final class CairnCluster implements AutoCloseable {
 
   /** Waits until a running member is leader; returns its index. */
   public int awaitLeader(Duration timeout) throws InterruptedException {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < end) {
-      for (int i = 0; i < nodes.size(); i++) {
-        try {
-          if (nodes.get(i) != null && nodes.get(i).isReadyLeader()) {
-            return i;
-          }
-        } catch (RuntimeException e) {
-          // starting or stopping
-        }
-      }
-      Thread.sleep(50);
+    int[] leader = {-1};
+    boolean found;
+    try {
+      found = Await.until(timeout, () -> (leader[0] = readyLeader()) >= 0);
+    } catch (InterruptedException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
-    throw new AssertionError("no leader within " + timeout);
+    if (!found) {
+      throw new AssertionError("no leader within " + timeout);
+    }
+    return leader[0];
+  }
+
+  /** The index of a running member that leads and is ready, or -1. */
+  private int readyLeader() {
+    for (int i = 0; i < nodes.size(); i++) {
+      try {
+        if (nodes.get(i) != null && nodes.get(i).isReadyLeader()) {
+          return i;
+        }
+      } catch (RuntimeException e) {
+        // starting or stopping
+      }
+    }
+    return -1;
   }
 
   @Override

@@ -34,10 +34,7 @@ class NodeMetricsTest {
                 "new")
             .withMetrics(metrics);
     try (CairnNode node = CairnNode.start(config)) {
-      long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (!node.isReadyLeader() && System.nanoTime() < end) {
-        Thread.sleep(50);
-      }
+      Await.until(Duration.ofSeconds(20), node::isReadyLeader);
       HttpClient http = HttpClient.newHttpClient();
       HttpResponse<String> health = get(http, metrics.resolve("/health"));
       assertThat(health.statusCode()).isEqualTo(200);
