@@ -429,10 +429,6 @@ public final class CairnNode implements AutoCloseable {
     return config.listenMetricsUrls().isEmpty() ? -1 : metrics.port();
   }
 
-  SpaceQuota quota() {
-    return quota;
-  }
-
   NodeMetrics metrics() {
     return metrics;
   }
