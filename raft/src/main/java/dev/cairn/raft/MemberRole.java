@@ -82,10 +82,21 @@ final class MemberRole {
         : RaftPeerRole.FOLLOWER;
   }
 
-  /** Answers a {@link Query#MEMBER_ROLE} query: the body is the member's Ratis peer id. */
+  /**
+   * Answers a {@link Query#MEMBER_ROLE} query: the body is the member's Ratis peer id. During a
+   * configuration change a member the new configuration leaves out keeps its old role until the
+   * change is past its joint phase: until then the change may still be lost with its leader, and
+   * "unknown" would stop a member that stays ({@link RemovalWatch}).
+   */
   static CompletableFuture<byte[]> answer(CairnNode node, byte[] body) {
     RaftPeerId id = RaftPeerId.valueOf(new String(body, StandardCharsets.UTF_8));
-    RaftPeerRole role = of(node.division().getRaftConf(), node.stateMachine().pendingMembers(), id);
+    RaftConfiguration conf = node.division().getRaftConf();
+    RaftPeerRole role = of(conf, node.stateMachine().pendingMembers(), id);
+    if (role == null && conf.getPeer(id, RaftPeerRole.FOLLOWER) != null) {
+      role = RaftPeerRole.FOLLOWER;
+    } else if (role == null && conf.getPeer(id, RaftPeerRole.LISTENER) != null) {
+      role = RaftPeerRole.LISTENER;
+    }
     byte code = role == null ? UNKNOWN : role == RaftPeerRole.LISTENER ? LEARNER : VOTER;
     return CompletableFuture.completedFuture(
         CommandCodec.tagged(CommandCodec.OK, new byte[] {code}));
