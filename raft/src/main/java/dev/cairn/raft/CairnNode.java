@@ -511,6 +511,7 @@ public final class CairnNode implements AutoCloseable {
           CompletableFuture.completedFuture(
               CommandCodec.tagged(CommandCodec.OK, selfMember().toByteArray()));
       case Query.MEMBER_ROLE -> MemberRole.answer(this, body);
+      case Query.CONNECTED -> ReconfigCheck.answerConnected(this);
       default ->
           CompletableFuture.failedFuture(new IllegalArgumentException("unknown query tag " + tag));
     };

@@ -166,11 +166,13 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
       }
       URI url = URI.create(request.getPeerURLs(0));
       RaftPeer peer = MemberIds.peer(url, request.getIsLearner());
-      // etcd's order: the started-members check (mayAddMember) before the configuration's own
-      // (peer URL taken, learner limit)
+      // etcd's order: its mayAddMember (started members, then every voter heard from) before the
+      // configuration's own checks (peer URL taken, learner limit)
+      ReconfigCheck.Members members = counted(null);
       if (!request.getIsLearner()) {
-        refuseIf(ReconfigCheck.addVoter(counted(null)));
+        refuseIf(ReconfigCheck.addVoter(members));
       }
+      refuseIf(ReconfigCheck.allConnected(members.voters(), ReconfigCheck.connected(node)));
       if (node.division()
                   .getRaftConf()
                   .getPeer(peer.getId(), RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER)
@@ -179,7 +181,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         throw EtcdErrors.of(MemberError.PEER_URL_EXISTS);
       }
       if (request.getIsLearner()) {
-        refuseIf(ReconfigCheck.add(counted(null), true));
+        refuseIf(ReconfigCheck.add(members, true));
       }
       // durable before it is acknowledged: committed in the log, applied by every member
       CommandCodec.replyBody(node.proposeEntry(PendingMembers.add(peer)).get(30, TimeUnit.SECONDS));
@@ -245,7 +247,13 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
       RaftPeerId target = MemberIds.peerId(request.getID());
       if (MemberRole.of(node.division().getRaftConf(), pending(), target)
           != RaftPeerRole.LISTENER) {
-        refuseIf(ReconfigCheck.removeVoter(counted(target)));
+        ReconfigCheck.Members others = counted(target);
+        refuseIf(ReconfigCheck.removeVoter(others));
+        if (others.voters().contains(target)) {
+          refuseIf(
+              ReconfigCheck.removeKeepsActiveQuorum(
+                  others.voters(), ReconfigCheck.connected(node), target));
+        }
       }
       // an add or a promotion not yet done is withdrawn; one that never joined is then gone
       boolean withdrawn = withdraw(request.getID());

@@ -61,6 +61,7 @@ final class EtcdErrors {
       case PEER_URL_EXISTS, MEMBER_NOT_LEARNER, LEARNER_NOT_READY, TOO_MANY_LEARNERS ->
           Status.Code.FAILED_PRECONDITION;
       case NOT_ENOUGH_STARTED -> Status.Code.UNKNOWN;
+      case UNHEALTHY -> Status.Code.UNAVAILABLE;
     };
   }
 

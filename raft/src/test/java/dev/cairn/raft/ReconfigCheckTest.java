@@ -2,6 +2,10 @@ package dev.cairn.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -72,5 +76,42 @@ class ReconfigCheckTest {
   void addLearner(int learners, MemberError refusal) {
     assertThat(ReconfigCheck.add(new ReconfigCheck.Members(3, 2, learners), true))
         .isEqualTo(refusal);
+  }
+
+  @ParameterizedTest(name = "add with voters {0}, heard from {1}: {2}")
+  @CsvSource(
+      nullValues = "ok",
+      value = {
+        // voters, heard from (ids), refusal
+        "a b c, a b c, ok",
+        "a b c, a b c d, ok", //            a learner heard from changes nothing
+        "a b c, a b, UNHEALTHY", //         one voter down
+        "a b c x, a b c, UNHEALTHY", //     x was added but never started
+      })
+  void addNeedsEveryVoterHeardFrom(String voters, String heard, MemberError refusal) {
+    assertThat(ReconfigCheck.allConnected(ids(voters), Set.copyOf(ids(heard)))).isEqualTo(refusal);
+  }
+
+  @ParameterizedTest(name = "remove {2} of voters {0}, heard from {1}: {3}")
+  @CsvSource(
+      nullValues = "ok",
+      value = {
+        // voters, heard from, removed, refusal       active less it, quorum of the voters
+        "a b c, a b c, c, ok", //                     2, 2
+        "a b c, a b, c, ok", //                       c is down: it may always go
+        "a b c, a b, b, UNHEALTHY", //                1, 2: c is down, b would leave a alone
+        "a b c d, a b c, c, ok", //                   2, 2 (d never started)
+        "a b c d e, a b c, c, UNHEALTHY", //          2, 3
+        "a b c d e, a b c d, d, ok", //               3, 3
+      })
+  void removeKeepsAnActiveQuorum(String voters, String heard, String removed, MemberError refusal) {
+    assertThat(
+            ReconfigCheck.removeKeepsActiveQuorum(
+                ids(voters), Set.copyOf(ids(heard)), RaftPeerId.valueOf(removed)))
+        .isEqualTo(refusal);
+  }
+
+  private static List<RaftPeerId> ids(String names) {
+    return Arrays.stream(names.split(" ")).map(RaftPeerId::valueOf).toList();
   }
 }

@@ -133,19 +133,26 @@ class RemovedMemberTest {
         // serving, with the data: its serializable read finds the key
         Client own = c.client(joining);
         assertThat(
-                Await.retrying(
+                Await.until(
                     WAIT,
-                    e -> process.isAlive(),
-                    () ->
-                        own.getKVClient()
-                            .get(
-                                b("before"),
-                                io.etcd.jetcd.options.GetOption.builder()
-                                    .withSerializable(true)
-                                    .build())
-                            .get(5, TimeUnit.SECONDS)
-                            .getCount()))
-            .isEqualTo(1);
+                    () -> {
+                      try {
+                        return own.getKVClient()
+                                .get(
+                                    b("before"),
+                                    io.etcd.jetcd.options.GetOption.builder()
+                                        .withSerializable(true)
+                                        .build())
+                                .get(5, TimeUnit.SECONDS)
+                                .getCount()
+                            == 1;
+                      } catch (java.util.concurrent.ExecutionException
+                          | java.util.concurrent.TimeoutException notYet) {
+                        return !process.isAlive() && fail(log); // starting: not serving yet
+                      }
+                    }))
+            .as("the learner serves the data")
+            .isTrue();
 
         client.getClusterClient().removeMember(id).get(30, TimeUnit.SECONDS);
 
@@ -159,6 +166,11 @@ class RemovedMemberTest {
         process.destroyForcibly();
       }
     }
+  }
+
+  /** Fails the test with the process's log: it died before serving. */
+  private static boolean fail(Path log) throws java.io.IOException {
+    throw new AssertionError("the learner's process died:\n" + Files.readString(log));
   }
 
   /** Adds, starts and waits for a learner; its index. */
