@@ -133,19 +133,14 @@ final class MemberRole {
   }
 
   /**
-   * Whether the cluster has forgotten {@code self}: its leader answered that the member is neither
-   * in the configuration nor on its way into it. False when it knows the member, and when no leader
-   * answered within {@code timeout} (nothing is known then).
+   * Whether the cluster has forgotten {@code self}: its leader answered, through {@code client} (a
+   * client of the other members), that the member is neither in the configuration nor on its way
+   * into it. False when it knows the member, and when no leader answered within {@code timeout}
+   * (nothing is known then).
    */
-  static boolean forgotten(
-      RaftGroupId groupId,
-      List<RaftPeer> cluster,
-      RaftPeerId self,
-      RaftProperties properties,
-      Parameters parameters,
-      Duration timeout) {
+  static boolean forgotten(RaftClient client, RaftPeerId self, Duration timeout) {
     try {
-      return query(groupId, cluster, self, properties, parameters, timeout) == UNKNOWN;
+      return query(client, self, timeout) == UNKNOWN;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
@@ -172,26 +167,39 @@ final class MemberRole {
     if (others.isEmpty()) {
       throw new IllegalStateException("no other member to ask");
     }
-    long sleepMillis = 200;
-    try (RaftClient client =
-        RaftClient.newBuilder()
-            .setProperties(properties)
-            .setParameters(parameters)
-            .setRaftGroup(RaftGroup.valueOf(groupId, others))
-            .setRetryPolicy(
-                RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                    (int) Math.max(1, timeout.toMillis() / sleepMillis),
-                    TimeDuration.valueOf(sleepMillis, TimeUnit.MILLISECONDS)))
-            .build()) {
-      Message query =
-          Message.valueOf(UnsafeByteOperations.unsafeWrap(Query.memberRole(self.toString())));
-      RaftClientReply reply =
-          client.async().sendReadOnly(query).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (!reply.isSuccess()) {
-        throw reply.getException();
-      }
-      return CommandCodec.replyBody(reply.getMessage().getContent().toByteArray())[0];
+    try (RaftClient client = client(groupId, others, properties, parameters, timeout)) {
+      return query(client, self, timeout);
     }
+  }
+
+  /** A client of {@code peers} that retries every 200 ms for about {@code timeout}. */
+  static RaftClient client(
+      RaftGroupId groupId,
+      List<RaftPeer> peers,
+      RaftProperties properties,
+      Parameters parameters,
+      Duration timeout) {
+    long sleepMillis = 200;
+    return RaftClient.newBuilder()
+        .setProperties(properties)
+        .setParameters(parameters)
+        .setRaftGroup(RaftGroup.valueOf(groupId, peers))
+        .setRetryPolicy(
+            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                (int) Math.max(1, timeout.toMillis() / sleepMillis),
+                TimeDuration.valueOf(sleepMillis, TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  private static byte query(RaftClient client, RaftPeerId self, Duration timeout) throws Exception {
+    Message query =
+        Message.valueOf(UnsafeByteOperations.unsafeWrap(Query.memberRole(self.toString())));
+    RaftClientReply reply =
+        client.async().sendReadOnly(query).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (!reply.isSuccess()) {
+      throw reply.getException();
+    }
+    return CommandCodec.replyBody(reply.getMessage().getContent().toByteArray())[0];
   }
 
   /**

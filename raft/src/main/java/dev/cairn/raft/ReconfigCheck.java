@@ -81,19 +81,28 @@ final class ReconfigCheck {
   }
 
   /**
-   * Answers {@link Query#CONNECTED} on the leader: itself and the members whose last reply it got
-   * within {@link #HEALTH_INTERVAL_MILLIS}. Fails off the leader, which has no such view.
+   * Answers {@link Query#CONNECTED} on the leader: itself and the members of the configuration
+   * whose last reply it got within {@link #HEALTH_INTERVAL_MILLIS}. Fails off the leader, which has
+   * no such view. (Approximate for a leader younger than that: Ratis counts a follower's last reply
+   * from when the leader began sending to it, so one that is down looks heard from until 5 s into
+   * the new leadership.)
    */
   static CompletableFuture<byte[]> answerConnected(CairnNode node) {
     RoleInfoProto info = node.division().getInfo().getRoleInfoProto();
     if (!info.hasLeaderInfo()) {
       return CompletableFuture.failedFuture(new IllegalStateException("not the leader"));
     }
+    // Ratis starts each follower's last-reply time when it starts sending to it: a member being
+    // staged that never answered looks heard from at first. Only members of the configuration
+    // count (a voter MemberAdd accepted has not started, and is never heard from, as in etcd)
+    RaftConfiguration conf = node.division().getRaftConf();
     List<Long> ids = new ArrayList<>();
     ids.add(node.memberId());
     for (ServerRpcProto f : info.getLeaderInfo().getFollowerInfoList()) {
-      if (f.getLastRpcElapsedTimeMs() <= HEALTH_INTERVAL_MILLIS) {
-        ids.add(MemberIds.memberId(RaftPeerId.valueOf(f.getId().getId())));
+      RaftPeerId id = RaftPeerId.valueOf(f.getId().getId());
+      if (f.getLastRpcElapsedTimeMs() <= HEALTH_INTERVAL_MILLIS
+          && conf.getPeer(id, RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER) != null) {
+        ids.add(MemberIds.memberId(id));
       }
     }
     ByteBuffer b = ByteBuffer.allocate(4 + 8 * ids.size()).putInt(ids.size());

@@ -8,10 +8,13 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Notices that this member was removed from the cluster, and stops it, as etcd does: a removed etcd
@@ -39,7 +42,11 @@ import org.apache.ratis.server.RaftServer;
  * Ratis keeps waiting until the leader stages it) shows no sign: it was never a member.
  */
 final class RemovalWatch implements AutoCloseable {
-  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(2);
+  private static final Logger LOG = LoggerFactory.getLogger(RemovalWatch.class);
+
+  /** Generous: on a loaded machine a linearizable read through a new connection takes seconds. */
+  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
+
   private static final int LEADERLESS_TICKS = 3;
   private static final int LEARNER_TICKS = 5;
 
@@ -67,6 +74,11 @@ final class RemovalWatch implements AutoCloseable {
 
   private boolean done;
 
+  /** A client of the other members known when it was made; remade when they change. */
+  private RaftClient client;
+
+  private List<RaftPeer> clientPeers = List.of();
+
   /**
    * @param removed run once, when the cluster's leader has confirmed that the member is gone
    */
@@ -87,9 +99,14 @@ final class RemovalWatch implements AutoCloseable {
       return;
     }
     ticks++;
-    if (signOfRemoval() && askLeader()) {
-      done = true;
-      removed.run();
+    try {
+      if (signOfRemoval() && askLeader()) {
+        done = true;
+        removed.run();
+      }
+    } catch (RuntimeException e) {
+      // a periodic task that throws is never run again: log, and look again next time
+      LOG.warn("{}: looking for a sign of removal failed", node.name(), e);
     }
   }
 
@@ -128,18 +145,44 @@ final class RemovalWatch implements AutoCloseable {
   }
 
   private boolean askLeader() {
-    List<RaftPeer> peers = new ArrayList<>(known.values());
-    return MemberRole.forgotten(
-        MemberIds.groupId(node.config().clusterToken()),
-        peers,
-        node.peerId(),
-        node.raftProperties(),
-        node.ratisParameters(),
-        ASK_TIMEOUT);
+    List<RaftPeer> others = new ArrayList<>(known.values());
+    others.removeIf(p -> p.getId().equals(node.peerId()));
+    if (others.isEmpty()) {
+      return false;
+    }
+    if (client == null || !others.equals(clientPeers)) {
+      closeClient();
+      client =
+          MemberRole.client(
+              MemberIds.groupId(node.config().clusterToken()),
+              others,
+              node.raftProperties(),
+              node.ratisParameters(),
+              ASK_TIMEOUT);
+      clientPeers = others;
+    }
+    return MemberRole.forgotten(client, node.peerId(), ASK_TIMEOUT);
+  }
+
+  private void closeClient() {
+    if (client != null) {
+      try {
+        client.close();
+      } catch (java.io.IOException e) {
+        // closing anyway
+      }
+      client = null;
+    }
   }
 
   @Override
   public void close() {
     timer.shutdownNow();
+    try {
+      timer.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closeClient(); // after the timer thread, its only other user, has stopped
   }
 }

@@ -156,8 +156,9 @@ class RemovedMemberTest {
 
         client.getClusterClient().removeMember(id).get(30, TimeUnit.SECONDS);
 
-        assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS))
-            .as("the removed member's process exits")
+        boolean exited = process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(exited)
+            .as("the removed member's process exits; its log:%n%s", tail(log))
             .isTrue();
         assertThat(process.exitValue()).isZero();
         assertThat(Files.readString(log))
@@ -166,6 +167,12 @@ class RemovedMemberTest {
         process.destroyForcibly();
       }
     }
+  }
+
+  /** The last 150 lines of a log. */
+  private static String tail(Path log) throws java.io.IOException {
+    List<String> lines = Files.readAllLines(log);
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 150), lines.size()));
   }
 
   /** Fails the test with the process's log: it died before serving. */
