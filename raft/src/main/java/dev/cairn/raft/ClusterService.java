@@ -377,7 +377,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
       return false;
     }
     CommandCodec.replyBody(
-        node.proposeEntry(PendingMembers.forget(intent)).get(30, TimeUnit.SECONDS));
+        node.proposeEntry(PendingMembers.withdraw(intent)).get(30, TimeUnit.SECONDS));
     return true;
   }
 
