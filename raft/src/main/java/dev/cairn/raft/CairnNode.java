@@ -97,7 +97,12 @@ public final class CairnNode implements AutoCloseable {
   private NodeMetrics metrics;
   private RaftLogSyncTimer logSyncs;
   private SpaceQuota quota;
+  private RemovalWatch removal;
   private volatile boolean closed;
+  private volatile boolean removed;
+
+  /** Completes once the member has stopped: closed, or removed from the cluster. */
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
   private final NodeTls tls;
 
@@ -175,11 +180,19 @@ public final class CairnNode implements AutoCloseable {
     stateMachine.addListener(leases);
     stateMachine.setQueryHandler(this::answerQuery);
     leases.start();
-    quota = new SpaceQuota(config.quotaBackendBytes(), () -> store().sizeBytes());
+    quota =
+        new SpaceQuota(
+            config.quotaBackendBytes(),
+            () -> store().sizeBytes(),
+            () -> store().alarms(),
+            memberId,
+            this::propose);
+    stateMachine.addListener(quota);
     quota.start();
     metrics = new NodeMetrics(this, logSyncs);
     stateMachine.onLeaderChange(metrics::leaderChanged);
     stateMachine.setApplyTimer(metrics::applied);
+    stateMachine.setCommitTimer(metrics::committed);
     if (!config.listenMetricsUrls().isEmpty()) {
       metrics.serve(config.listenMetricsUrls().get(0));
     }
@@ -207,6 +220,8 @@ public final class CairnNode implements AutoCloseable {
             .addService(new MaintenanceService(this))
             .build()
             .start();
+    removal = new RemovalWatch(this, this::removedFromCluster);
+    removal.start();
     LOG.info(
         "{}: serving etcd v3 on {}, raft on {} (member {} cluster {})",
         config.name(),
@@ -254,6 +269,46 @@ public final class CairnNode implements AutoCloseable {
 
   RaftPeerId peerId() {
     return peerId;
+  }
+
+  RaftProperties raftProperties() {
+    return properties;
+  }
+
+  org.apache.ratis.conf.Parameters ratisParameters() {
+    return tls.ratisParameters();
+  }
+
+  /**
+   * The cluster's leader confirmed that this member is no longer one: stop a second later, as etcd
+   * does (its {@code stopWithDelay}), so that a MemberRemove this member answers itself still gets
+   * its answer out. The data directory is of no further use; a restart would only be stopped again.
+   */
+  private void removedFromCluster() {
+    if (closed) {
+      return;
+    }
+    removed = true;
+    LOG.warn(
+        "{}: the member has been permanently removed from the cluster; stopping (the data-dir"
+            + " used by this member must be removed)",
+        config.name());
+    CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS)
+        .execute(
+            () -> {
+              Thread t = new Thread(this::close, "cairn-removed-stop");
+              t.start();
+            });
+  }
+
+  /** Whether the member stopped because the cluster removed it. */
+  public boolean removed() {
+    return removed;
+  }
+
+  /** Completes once the member has stopped, closed or removed from the cluster. */
+  public CompletableFuture<Void> stopped() {
+    return stopped;
   }
 
   /** A client for one administrative call (set configuration, transfer leadership). */
@@ -386,10 +441,6 @@ public final class CairnNode implements AutoCloseable {
     return config.listenMetricsUrls().isEmpty() ? -1 : metrics.port();
   }
 
-  SpaceQuota quota() {
-    return quota;
-  }
-
   NodeMetrics metrics() {
     return metrics;
   }
@@ -428,8 +479,9 @@ public final class CairnNode implements AutoCloseable {
 
   /** Replicates a command; completes with the state machine's reply (see {@link CommandCodec}). */
   CompletableFuture<byte[]> propose(Command command) {
-    if (quota.refuses(command)) {
-      return CompletableFuture.failedFuture(new StoreException(StoreError.NO_SPACE));
+    StoreError refused = quota.refusal(command);
+    if (refused != null) {
+      return CompletableFuture.failedFuture(new StoreException(refused));
     }
     CompletableFuture<byte[]> f = proposals.propose(CommandCodec.encode(command));
     f.whenComplete(
@@ -483,6 +535,7 @@ public final class CairnNode implements AutoCloseable {
           CompletableFuture.completedFuture(
               CommandCodec.tagged(CommandCodec.OK, selfMember().toByteArray()));
       case Query.MEMBER_ROLE -> MemberRole.answer(this, body);
+      case Query.CONNECTED -> ReconfigCheck.answerConnected(this);
       default ->
           CompletableFuture.failedFuture(new IllegalArgumentException("unknown query tag " + tag));
     };
@@ -504,6 +557,9 @@ public final class CairnNode implements AutoCloseable {
     closed = true;
     if (watches != null) {
       watches.stopping();
+    }
+    if (removal != null) {
+      removal.close();
     }
     if (grpc != null) {
       grpc.shutdownNow();
@@ -539,5 +595,6 @@ public final class CairnNode implements AutoCloseable {
     if (logSyncs != null) {
       logSyncs.close();
     }
+    stopped.complete(null);
   }
 }

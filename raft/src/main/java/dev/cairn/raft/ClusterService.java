@@ -166,12 +166,22 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
       }
       URI url = URI.create(request.getPeerURLs(0));
       RaftPeer peer = MemberIds.peer(url, request.getIsLearner());
+      // etcd's order: its mayAddMember (started members, then every voter heard from) before the
+      // configuration's own checks (peer URL taken, learner limit)
+      ReconfigCheck.Members members = counted(null);
+      if (!request.getIsLearner()) {
+        refuseIf(ReconfigCheck.addVoter(members));
+      }
+      refuseIf(ReconfigCheck.allConnected(members.voters(), ReconfigCheck.connected(node)));
       if (node.division()
                   .getRaftConf()
                   .getPeer(peer.getId(), RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER)
               != null
           || pending().contains(peer.getId().toString())) {
         throw EtcdErrors.of(MemberError.PEER_URL_EXISTS);
+      }
+      if (request.getIsLearner()) {
+        refuseIf(ReconfigCheck.add(members, true));
       }
       // durable before it is acknowledged: committed in the log, applied by every member
       CommandCodec.replyBody(node.proposeEntry(PendingMembers.add(peer)).get(30, TimeUnit.SECONDS));
@@ -191,6 +201,18 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
               .build());
     } catch (Exception e) {
       out.onError(EtcdErrors.toStatus(e));
+    }
+  }
+
+  /** The members as etcd's safety checks count them, leaving {@code without} out (may be null). */
+  private ReconfigCheck.Members counted(RaftPeerId without) {
+    return ReconfigCheck.Members.of(
+        node.division().getRaftConf(), pending().all().values(), without);
+  }
+
+  private static void refuseIf(MemberError refusal) {
+    if (refusal != null) {
+      throw EtcdErrors.of(refusal);
     }
   }
 
@@ -222,6 +244,17 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void memberRemove(MemberRemoveRequest request, StreamObserver<MemberRemoveResponse> out) {
     try {
+      RaftPeerId target = MemberIds.peerId(request.getID());
+      if (MemberRole.of(node.division().getRaftConf(), pending(), target)
+          != RaftPeerRole.LISTENER) {
+        ReconfigCheck.Members others = counted(target);
+        refuseIf(ReconfigCheck.removeVoter(others));
+        if (others.voters().contains(target)) {
+          refuseIf(
+              ReconfigCheck.removeKeepsActiveQuorum(
+                  others.voters(), ReconfigCheck.connected(node), target));
+        }
+      }
       // an add or a promotion not yet done is withdrawn; one that never joined is then gone
       boolean withdrawn = withdraw(request.getID());
       if (!withdrawn || isInConfiguration(request.getID())) {
@@ -243,6 +276,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
       MemberPromoteRequest request, StreamObserver<MemberPromoteResponse> out) {
     try {
       RaftPeer learner = promotable(request.getID());
+      refuseIf(ReconfigCheck.promote(counted(learner.getId())));
       RaftPeer voter = RaftPeer.newBuilder(learner).setStartupRole(RaftPeerRole.FOLLOWER).build();
       CommandCodec.replyBody(
           node.proposeEntry(PendingMembers.add(voter)).get(30, TimeUnit.SECONDS));
@@ -343,7 +377,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
       return false;
     }
     CommandCodec.replyBody(
-        node.proposeEntry(PendingMembers.forget(intent)).get(30, TimeUnit.SECONDS));
+        node.proposeEntry(PendingMembers.withdraw(intent)).get(30, TimeUnit.SECONDS));
     return true;
   }
 

@@ -1,12 +1,16 @@
 package dev.cairn.raft;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.cairn.store.Alarm;
 import dev.cairn.store.Command;
 import dev.cairn.store.CompactedException;
 import dev.cairn.store.FutureRevisionException;
 import dev.cairn.store.Result;
 import dev.cairn.store.StoreError;
 import dev.cairn.store.StoreException;
+import io.etcd.jetcd.api.AlarmMember;
+import io.etcd.jetcd.api.AlarmRequest;
+import io.etcd.jetcd.api.AlarmResponse;
 import io.etcd.jetcd.api.CompactionResponse;
 import io.etcd.jetcd.api.LeaseGrantRequest;
 import io.etcd.jetcd.api.LeaseGrantResponse;
@@ -26,7 +30,9 @@ import java.util.List;
  *     LEASE_CHECKPOINT 7 · count(int) · (id(long) · remainingTtl(long))*
  *     BATCH 8 · count(int) · (length(int) · log entry)*     commands proposed together (see
  *                                                          {@link ProposalBatcher}), applied in order
- *   reply       = OK 0 · etcd response of the command's kind (header carries only the revision)
+ *     ALARM 9 · etcd AlarmRequest (action ACTIVATE or DEACTIVATE, memberID, alarm)
+ *   reply       = OK 0 · etcd response of the command's kind (header carries only the revision;
+ *                        an ALARM's is an AlarmResponse listing what it changed)
  *               | ERROR 1 · StoreError ordinal(int) · detail(long: compact or current revision)
  *               | BATCH 8 · count(int) · (length(int) · reply)*   one reply per command of a BATCH
  * </pre>
@@ -43,6 +49,7 @@ final class CommandCodec {
   static final byte LEASE_REVOKE = 6;
   static final byte LEASE_CHECKPOINT = 7;
   static final byte BATCH = 8;
+  static final byte ALARM = 9;
 
   static final byte OK = 0;
   static final byte ERROR = 1;
@@ -71,6 +78,10 @@ final class CommandCodec {
     } else if (command instanceof Command.LeaseRevoke r) {
       return tagged(
           LEASE_REVOKE, LeaseRevokeRequest.newBuilder().setID(r.id()).build().toByteArray());
+    } else if (command instanceof Command.ActivateAlarm a) {
+      return tagged(ALARM, alarmRequest(AlarmRequest.AlarmAction.ACTIVATE, a.alarm()));
+    } else if (command instanceof Command.DeactivateAlarm d) {
+      return tagged(ALARM, alarmRequest(AlarmRequest.AlarmAction.DEACTIVATE, d.alarm()));
     } else if (command instanceof Command.LeaseCheckpoint c) {
       ByteBuffer b = ByteBuffer.allocate(1 + 4 + 16 * c.checkpoints().size());
       b.put(LEASE_CHECKPOINT).putInt(c.checkpoints().size());
@@ -110,11 +121,42 @@ final class CommandCodec {
           }
           yield new Command.LeaseCheckpoint(list);
         }
+        case ALARM -> alarmCommand(AlarmRequest.parseFrom(body(entry)));
         default -> throw new IllegalArgumentException("unknown log entry tag " + entry[0]);
       };
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalArgumentException("undecodable log entry", e);
     }
+  }
+
+  private static byte[] alarmRequest(AlarmRequest.AlarmAction action, Alarm alarm) {
+    return AlarmRequest.newBuilder()
+        .setAction(action)
+        .setMemberID(alarm.memberId())
+        .setAlarmValue(alarm.type().ordinal())
+        .build()
+        .toByteArray();
+  }
+
+  private static Command alarmCommand(AlarmRequest r) {
+    int type = r.getAlarmValue();
+    if (type < 0 || type >= Alarm.Type.values().length) {
+      throw new IllegalArgumentException("unknown alarm type " + type);
+    }
+    Alarm alarm = new Alarm(r.getMemberID(), Alarm.Type.values()[type]);
+    return switch (r.getAction()) {
+      case ACTIVATE -> new Command.ActivateAlarm(alarm);
+      case DEACTIVATE -> new Command.DeactivateAlarm(alarm);
+      default -> throw new IllegalArgumentException("alarm entry with action " + r.getAction());
+    };
+  }
+
+  /** An alarm as etcd's API has it. */
+  static AlarmMember toProto(Alarm a) {
+    return AlarmMember.newBuilder()
+        .setMemberID(a.memberId())
+        .setAlarmValue(a.type().ordinal())
+        .build();
   }
 
   static byte[] encodeResult(Result result) {
@@ -141,6 +183,11 @@ final class CommandCodec {
               .setHeader(EtcdProtos.revisionHeader(r.revision()))
               .build()
               .toByteArray();
+    } else if (result instanceof Result.Alarms r) {
+      AlarmResponse.Builder b =
+          AlarmResponse.newBuilder().setHeader(EtcdProtos.revisionHeader(r.revision()));
+      r.alarms().forEach(a -> b.addAlarms(toProto(a)));
+      body = b.build().toByteArray();
     } else {
       body =
           CompactionResponse.newBuilder()

@@ -91,8 +91,17 @@ final class ConfigurationDriver {
           }
         } else if (has == null) {
           if (setConfiguration(conf, peer, wanted).isSuccess()) {
-            LOG.info("{}: member {} added as {}", node.name(), peer, wanted);
-            forget(peer);
+            if (pending().withdrawn(peer.getId().toString())) {
+              // MemberRemove withdrew the intent while Ratis staged the member, and answered
+              // before the member was in the configuration: take it out again (the withdrawal
+              // is applied here before MemberRemove looks at the configuration, so either it
+              // sees the member and removes it, or this sees the withdrawal)
+              LOG.info("{}: member {} withdrawn while it was staged: out again", node.name(), peer);
+              setConfiguration(node.division().getRaftConf(), peer, null);
+            } else {
+              LOG.info("{}: member {} added as {}", node.name(), peer, wanted);
+              forget(peer);
+            }
           }
         } else if (wanted == RaftPeerRole.FOLLOWER) {
           promote(conf, peer);

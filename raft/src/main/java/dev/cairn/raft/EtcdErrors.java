@@ -45,13 +45,23 @@ final class EtcdErrors {
     return Status.fromCode(code(error)).withDescription(error.message()).asRuntimeException();
   }
 
-  /** etcd's gRPC code for each refused membership change. */
+  /**
+   * etcd's gRPC code for each refused membership change, as it arrives at the client.
+   *
+   * <p>NOT_ENOUGH_STARTED is UNKNOWN although rpctypes declares it FAILED_PRECONDITION: etcd's
+   * {@code toGRPCErrorMap} maps {@code ErrNotEnoughStartedMembers} to {@code
+   * rpctypes.ErrMemberNotEnoughStarted}, the client-side {@code EtcdError}, which is no gRPC
+   * status, so grpc-go sends it as UNKNOWN with its text (3.4 through 3.6). Go clients look errors
+   * up by their text and see FAILED_PRECONDITION either way; jetcd reports the wire's code.
+   */
   static Status.Code code(MemberError error) {
     return switch (error) {
       case NO_PEER_URLS -> Status.Code.INVALID_ARGUMENT;
       case MEMBER_NOT_FOUND -> Status.Code.NOT_FOUND;
-      case PEER_URL_EXISTS, MEMBER_NOT_LEARNER, LEARNER_NOT_READY ->
+      case PEER_URL_EXISTS, MEMBER_NOT_LEARNER, LEARNER_NOT_READY, TOO_MANY_LEARNERS ->
           Status.Code.FAILED_PRECONDITION;
+      case NOT_ENOUGH_STARTED -> Status.Code.UNKNOWN;
+      case UNHEALTHY -> Status.Code.UNAVAILABLE;
     };
   }
 

@@ -1,13 +1,14 @@
 package dev.cairn.raft;
 
 import com.google.protobuf.ByteString;
+import dev.cairn.store.Alarm;
 import dev.cairn.store.Checkpoint;
+import dev.cairn.store.Command;
 import dev.cairn.store.KvHash;
 import dev.cairn.store.MvccStore;
 import io.etcd.jetcd.api.AlarmMember;
 import io.etcd.jetcd.api.AlarmRequest;
 import io.etcd.jetcd.api.AlarmResponse;
-import io.etcd.jetcd.api.AlarmType;
 import io.etcd.jetcd.api.DefragmentRequest;
 import io.etcd.jetcd.api.DefragmentResponse;
 import io.etcd.jetcd.api.HashKVRequest;
@@ -126,46 +127,72 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
         DefragmentResponse.newBuilder().setHeader(node.header(node.store().revision())).build());
   }
 
+  /**
+   * etcd's Alarm. ACTIVATE and DEACTIVATE go through the Raft log ({@link Command.ActivateAlarm},
+   * {@link Command.DeactivateAlarm}) and answer what they changed, as etcd's applier does: the
+   * alarm raised (also when it was active already; nothing for type NONE), or the alarm cleared
+   * (nothing when no alarm of that member and type was active). GET lists the active alarms of the
+   * type (NONE: all) after a linearizable read barrier, which is what etcd's GET through the log
+   * amounts to.
+   */
   @Override
   public void alarm(AlarmRequest request, StreamObserver<AlarmResponse> out) {
-    try {
-      SpaceQuota quota = node.quota();
-      boolean forUs = request.getMemberID() == 0 || request.getMemberID() == node.memberId();
-      boolean nospace =
-          request.getAlarm() == AlarmType.NOSPACE || request.getAlarm() == AlarmType.NONE;
-      switch (request.getAction()) {
-        case ACTIVATE -> {
-          if (forUs && request.getAlarm() == AlarmType.NOSPACE) {
-            quota.raise();
-          }
+    Alarm.Type type =
+        request.getAlarmValue() >= 0 && request.getAlarmValue() < Alarm.Type.values().length
+            ? Alarm.Type.values()[request.getAlarmValue()]
+            : null;
+    switch (request.getAction()) {
+      case GET ->
+          node.linearizable()
+              .whenComplete(
+                  (ok, error) -> {
+                    if (error != null) {
+                      out.onError(EtcdErrors.toStatus(error));
+                      return;
+                    }
+                    try {
+                      AlarmResponse.Builder r =
+                          AlarmResponse.newBuilder()
+                              .setHeader(node.header(node.store().revision()));
+                      for (Alarm a : node.store().alarms()) {
+                        if (type == Alarm.Type.NONE || a.type() == type) {
+                          r.addAlarms(CommandCodec.toProto(a));
+                        }
+                      }
+                      KvService.respond(out, r.build());
+                    } catch (RuntimeException e) {
+                      out.onError(EtcdErrors.toStatus(e));
+                    }
+                  });
+      case ACTIVATE, DEACTIVATE -> {
+        if (type == null) { // an alarm type no etcd knows: nothing to raise or to clear
+          KvService.respond(
+              out,
+              AlarmResponse.newBuilder().setHeader(node.header(node.store().revision())).build());
+          return;
         }
-        case DEACTIVATE -> {
-          if (forUs && nospace) {
-            quota.disarm();
-          }
-        }
-        default -> {}
+        Alarm alarm = new Alarm(request.getMemberID(), type);
+        KvService.completeCall(
+            node,
+            node.propose(
+                request.getAction() == AlarmRequest.AlarmAction.ACTIVATE
+                    ? new Command.ActivateAlarm(alarm)
+                    : new Command.DeactivateAlarm(alarm)),
+            AlarmResponse::parseFrom,
+            (r, h) -> r.toBuilder().setHeader(h).build(),
+            AlarmResponse::getHeader,
+            out);
       }
-      KvService.respond(
-          out,
-          AlarmResponse.newBuilder()
-              .setHeader(node.header(node.store().revision()))
-              .addAllAlarms(alarms())
-              .build());
-    } catch (RuntimeException e) {
-      out.onError(EtcdErrors.toStatus(e));
+      default ->
+          KvService.respond(
+              out,
+              AlarmResponse.newBuilder().setHeader(node.header(node.store().revision())).build());
     }
   }
 
-  /** This member's active alarms (first cut: NOSPACE only, and only this member's own). */
+  /** The active alarms, as this member has applied them. */
   private List<AlarmMember> alarms() {
-    return node.quota().alarmed()
-        ? List.of(
-            AlarmMember.newBuilder()
-                .setMemberID(node.memberId())
-                .setAlarm(AlarmType.NOSPACE)
-                .build())
-        : List.of();
+    return node.store().alarms().stream().map(CommandCodec::toProto).toList();
   }
 
   /**
@@ -174,7 +201,12 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
    * alarm:NOSPACE "}.
    */
   static String alarmText(AlarmMember a) {
-    return "memberID:" + Long.toUnsignedString(a.getMemberID()) + " alarm:" + a.getAlarm() + " ";
+    int type = a.getAlarmValue();
+    String name =
+        type >= 0 && type < Alarm.Type.values().length
+            ? Alarm.Type.values()[type].name()
+            : String.valueOf(type);
+    return "memberID:" + Long.toUnsignedString(a.getMemberID()) + " alarm:" + name + " ";
   }
 
   @Override

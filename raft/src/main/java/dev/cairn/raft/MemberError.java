@@ -9,7 +9,10 @@ enum MemberError {
   PEER_URL_EXISTS("etcdserver: Peer URLs already exists"),
   MEMBER_NOT_FOUND("etcdserver: member not found"),
   MEMBER_NOT_LEARNER("etcdserver: can only promote a learner member"),
-  LEARNER_NOT_READY("etcdserver: can only promote a learner member which is in sync with leader");
+  LEARNER_NOT_READY("etcdserver: can only promote a learner member which is in sync with leader"),
+  NOT_ENOUGH_STARTED("etcdserver: re-configuration failed due to not enough started members"),
+  TOO_MANY_LEARNERS("etcdserver: too many learner members in cluster"),
+  UNHEALTHY("etcdserver: unhealthy cluster");
 
   private final String message;
 

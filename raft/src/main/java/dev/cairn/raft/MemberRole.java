@@ -82,10 +82,21 @@ final class MemberRole {
         : RaftPeerRole.FOLLOWER;
   }
 
-  /** Answers a {@link Query#MEMBER_ROLE} query: the body is the member's Ratis peer id. */
+  /**
+   * Answers a {@link Query#MEMBER_ROLE} query: the body is the member's Ratis peer id. During a
+   * configuration change a member the new configuration leaves out keeps its old role until the
+   * change is past its joint phase: until then the change may still be lost with its leader, and
+   * "unknown" would stop a member that stays ({@link RemovalWatch}).
+   */
   static CompletableFuture<byte[]> answer(CairnNode node, byte[] body) {
     RaftPeerId id = RaftPeerId.valueOf(new String(body, StandardCharsets.UTF_8));
-    RaftPeerRole role = of(node.division().getRaftConf(), node.stateMachine().pendingMembers(), id);
+    RaftConfiguration conf = node.division().getRaftConf();
+    RaftPeerRole role = of(conf, node.stateMachine().pendingMembers(), id);
+    if (role == null && conf.getPeer(id, RaftPeerRole.FOLLOWER) != null) {
+      role = RaftPeerRole.FOLLOWER;
+    } else if (role == null && conf.getPeer(id, RaftPeerRole.LISTENER) != null) {
+      role = RaftPeerRole.LISTENER;
+    }
     byte code = role == null ? UNKNOWN : role == RaftPeerRole.LISTENER ? LEARNER : VOTER;
     return CompletableFuture.completedFuture(
         CommandCodec.tagged(CommandCodec.OK, new byte[] {code}));
@@ -101,32 +112,8 @@ final class MemberRole {
       RaftPeerId self,
       RaftProperties properties,
       Parameters parameters) {
-    Duration timeout = ASK_TIMEOUT;
-    List<RaftPeer> others = new ArrayList<>(cluster);
-    others.removeIf(p -> p.getId().equals(self));
-    if (others.isEmpty()) {
-      return null;
-    }
-    long sleepMillis = 200;
-    try (RaftClient client =
-        RaftClient.newBuilder()
-            .setProperties(properties)
-            .setParameters(parameters)
-            .setRaftGroup(RaftGroup.valueOf(groupId, others))
-            .setRetryPolicy(
-                RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                    (int) Math.max(1, timeout.toMillis() / sleepMillis),
-                    TimeDuration.valueOf(sleepMillis, TimeUnit.MILLISECONDS)))
-            .build()) {
-      Message query =
-          Message.valueOf(UnsafeByteOperations.unsafeWrap(Query.memberRole(self.toString())));
-      RaftClientReply reply =
-          client.async().sendReadOnly(query).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (!reply.isSuccess()) {
-        throw reply.getException();
-      }
-      byte[] body = CommandCodec.replyBody(reply.getMessage().getContent().toByteArray());
-      return switch (body[0]) {
+    try {
+      return switch (query(groupId, cluster, self, properties, parameters, ASK_TIMEOUT)) {
         case LEARNER -> RaftPeerRole.LISTENER;
         case VOTER -> RaftPeerRole.FOLLOWER;
         default -> null;
@@ -139,10 +126,80 @@ final class MemberRole {
           "{}: could not ask {} whether this member is a learner ({}): it starts as a voter"
               + " joins, and if it is a learner Ratis will run it as a follower",
           self,
-          others,
+          cluster,
           e.toString());
       return null;
     }
+  }
+
+  /**
+   * Whether the cluster has forgotten {@code self}: its leader answered, through {@code client} (a
+   * client of the other members), that the member is neither in the configuration nor on its way
+   * into it. False when it knows the member, and when no leader answered within {@code timeout}
+   * (nothing is known then).
+   */
+  static boolean forgotten(RaftClient client, RaftPeerId self, Duration timeout) {
+    try {
+      return query(client, self, timeout) == UNKNOWN;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (Exception e) {
+      LOG.debug("{}: no answer to whether this member is still one: {}", self, e.toString());
+      return false;
+    }
+  }
+
+  /**
+   * The leader's answer to {@link Query#MEMBER_ROLE} for {@code self}, asked through the other
+   * members of {@code cluster} (a linearizable read).
+   */
+  private static byte query(
+      RaftGroupId groupId,
+      List<RaftPeer> cluster,
+      RaftPeerId self,
+      RaftProperties properties,
+      Parameters parameters,
+      Duration timeout)
+      throws Exception {
+    List<RaftPeer> others = new ArrayList<>(cluster);
+    others.removeIf(p -> p.getId().equals(self));
+    if (others.isEmpty()) {
+      throw new IllegalStateException("no other member to ask");
+    }
+    try (RaftClient client = client(groupId, others, properties, parameters, timeout)) {
+      return query(client, self, timeout);
+    }
+  }
+
+  /** A client of {@code peers} that retries every 200 ms for about {@code timeout}. */
+  static RaftClient client(
+      RaftGroupId groupId,
+      List<RaftPeer> peers,
+      RaftProperties properties,
+      Parameters parameters,
+      Duration timeout) {
+    long sleepMillis = 200;
+    return RaftClient.newBuilder()
+        .setProperties(properties)
+        .setParameters(parameters)
+        .setRaftGroup(RaftGroup.valueOf(groupId, peers))
+        .setRetryPolicy(
+            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                (int) Math.max(1, timeout.toMillis() / sleepMillis),
+                TimeDuration.valueOf(sleepMillis, TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  private static byte query(RaftClient client, RaftPeerId self, Duration timeout) throws Exception {
+    Message query =
+        Message.valueOf(UnsafeByteOperations.unsafeWrap(Query.memberRole(self.toString())));
+    RaftClientReply reply =
+        client.async().sendReadOnly(query).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (!reply.isSuccess()) {
+      throw reply.getException();
+    }
+    return CommandCodec.replyBody(reply.getMessage().getContent().toByteArray())[0];
   }
 
   /**

@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs one Cairn member with etcd's flags, until the process is stopped:
@@ -69,15 +68,24 @@ public final class NodeMain {
     prepareJvm();
     NodeConfig config = parse(args);
     CairnNode node = CairnNode.start(config, NodeTls.fromFlags(flags(args)));
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  node.close();
-                  stop.countDown();
-                }));
-    stop.await();
+    Runtime.getRuntime().addShutdownHook(new Thread(node::close));
+    int status = awaitStop(node);
+    // stopped by itself (removed from the cluster), not by a signal: leave, with etcd's status
+    System.exit(status);
+  }
+
+  /**
+   * Waits until the member stops; the process's exit status then. A member the cluster removed
+   * stops by itself, and etcd's process then exits with 0 ({@code etcdmain}: once the server's stop
+   * notification fires, {@code osutil.Exit(0)}).
+   */
+  static int awaitStop(CairnNode node) throws InterruptedException {
+    try {
+      node.stopped().get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      return 1;
+    }
+    return 0;
   }
 
   /** The {@code --flag value} (or {@code --flag=value}) pairs; unknown flags are an error. */

@@ -25,7 +25,8 @@ import org.apache.ratis.protocol.RaftPeer;
  * and whichever member leads carries it out ({@link ConfigurationDriver}).
  *
  * <pre>
- *   log entry = MEMBER(32) · op (1 add, 2 forget) · learner (0/1) · id length · id · address
+ *   log entry = MEMBER(32) · op (1 add, 2 forget: carried out, 3 withdrawn by MemberRemove)
+ *               · learner (0/1) · id length · id · address
  *   file      = &lt;data-dir&gt;/pending-members.properties   id = address|learner, fsynced per change
  * </pre>
  *
@@ -37,9 +38,17 @@ final class PendingMembers {
   static final byte TAG = 32;
   private static final byte ADD = 1;
   private static final byte FORGET = 2;
+  private static final byte WITHDRAW = 3;
 
   private final Path file;
   private final Map<String, RaftPeer> pending = new LinkedHashMap<>();
+
+  /**
+   * Members whose intent MemberRemove withdrew (until a MemberAdd names them again), as applied
+   * since this process started: what lets the leader tell a member it staged while the intent was
+   * withdrawn ({@link ConfigurationDriver}) from one another leader carried out. Not in the file.
+   */
+  private final java.util.Set<String> withdrawn = new java.util.HashSet<>();
 
   PendingMembers(Path file) {
     this.file = file;
@@ -65,6 +74,10 @@ final class PendingMembers {
 
   static byte[] forget(RaftPeer peer) {
     return encode(FORGET, peer);
+  }
+
+  static byte[] withdraw(RaftPeer peer) {
+    return encode(WITHDRAW, peer);
   }
 
   private static byte[] encode(byte op, RaftPeer peer) {
@@ -96,8 +109,12 @@ final class PendingMembers {
     String key = new String(id, StandardCharsets.UTF_8);
     if (op == ADD) {
       pending.put(key, peer(key, new String(address, StandardCharsets.UTF_8), learner));
+      withdrawn.remove(key);
     } else {
       pending.remove(key);
+      if (op == WITHDRAW) {
+        withdrawn.add(key);
+      }
     }
     persist();
   }
@@ -108,6 +125,11 @@ final class PendingMembers {
 
   synchronized boolean contains(String id) {
     return pending.containsKey(id);
+  }
+
+  /** Whether MemberRemove withdrew the member's intent (and no MemberAdd named it since). */
+  synchronized boolean withdrawn(String id) {
+    return withdrawn.contains(id);
   }
 
   private static RaftPeer peer(String id, String address, boolean learner) {

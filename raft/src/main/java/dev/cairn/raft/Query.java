@@ -12,6 +12,8 @@ import java.nio.ByteBuffer;
  *   MEMBER 67                             → OK · Member of the answering node
  *   BARRIER 68                            → OK   (a read index reached: see {@link ReadBarrier})
  *   MEMBER_ROLE 69 · peer id (UTF-8)      → OK · 0 unknown | 1 voter | 2 learner   ({@link MemberRole})
+ *   CONNECTED 70                          → OK · count(int) · member id(long)*  members the leader
+ *                                           heard from lately, itself included ({@link ReconfigCheck})
  * </pre>
  */
 final class Query {
@@ -20,6 +22,7 @@ final class Query {
   static final byte MEMBER = 67;
   static final byte BARRIER = 68;
   static final byte MEMBER_ROLE = 69;
+  static final byte CONNECTED = 70;
 
   private Query() {}
 
@@ -41,6 +44,10 @@ final class Query {
 
   static byte[] member() {
     return new byte[] {MEMBER};
+  }
+
+  static byte[] connected() {
+    return new byte[] {CONNECTED};
   }
 
   static byte[] memberRole(String peerId) {

@@ -106,6 +106,27 @@ public final class CairnCluster implements AutoCloseable {
   }
 
   /**
+   * etcd's flags that run member {@code i} as its own process ({@code NodeMain}), for a member
+   * prepared with {@link #prepareJoiningMember} and not started here.
+   */
+  public List<String> nodeMainFlags(int i) {
+    NodeConfig c = configs.get(i);
+    StringBuilder cluster = new StringBuilder();
+    c.initialCluster()
+        .forEach((n, u) -> cluster.append(cluster.length() == 0 ? "" : ",").append(n + "=" + u));
+    return List.of(
+        "--name", c.name(),
+        "--data-dir", c.dataDir().toString(),
+        "--listen-client-urls", c.listenClientUrls().get(0).toString(),
+        "--advertise-client-urls", c.advertiseClientUrls().get(0).toString(),
+        "--listen-peer-urls", c.listenPeerUrls().get(0).toString(),
+        "--initial-advertise-peer-urls", c.advertisePeerUrls().get(0).toString(),
+        "--initial-cluster", cluster.toString(),
+        "--initial-cluster-state", c.clusterState(),
+        "--initial-cluster-token", c.clusterToken());
+  }
+
+  /**
    * Whether member {@code i} has a Raft configuration from the log (not the one it started with)
    * that names it (in any role).
    */
@@ -190,20 +211,33 @@ public final class CairnCluster implements AutoCloseable {
 
   /** Waits until a running member is leader; returns its index. */
   public int awaitLeader(Duration timeout) throws InterruptedException {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < end) {
-      for (int i = 0; i < nodes.size(); i++) {
-        try {
-          if (nodes.get(i) != null && nodes.get(i).isReadyLeader()) {
-            return i;
-          }
-        } catch (RuntimeException e) {
-          // starting or stopping
-        }
-      }
-      Thread.sleep(50);
+    int[] leader = {-1};
+    boolean found;
+    try {
+      found = Await.until(timeout, () -> (leader[0] = readyLeader()) >= 0);
+    } catch (InterruptedException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
-    throw new AssertionError("no leader within " + timeout);
+    if (!found) {
+      throw new AssertionError("no leader within " + timeout);
+    }
+    return leader[0];
+  }
+
+  /** The index of a running member that leads and is ready, or -1. */
+  private int readyLeader() {
+    for (int i = 0; i < nodes.size(); i++) {
+      try {
+        if (nodes.get(i) != null && nodes.get(i).isReadyLeader()) {
+          return i;
+        }
+      } catch (RuntimeException e) {
+        // starting or stopping
+      }
+    }
+    return -1;
   }
 
   @Override

@@ -101,22 +101,27 @@ class ClusterBasicsTest {
   void watchOnOneMemberSeesWritesThroughAnother() throws Exception {
     CairnCluster c = CLUSTER.cluster();
     List<WatchEvent> events = new CopyOnWriteArrayList<>();
+    // from the revision after now: the writes below are seen however late the watch is set up
+    long from =
+        c.client(2)
+                .getKVClient()
+                .get(b("/watch/"))
+                .get(10, TimeUnit.SECONDS)
+                .getHeader()
+                .getRevision()
+            + 1;
     try (Watch.Watcher w =
         c.client(2)
             .getWatchClient()
             .watch(
                 b("/watch/"),
-                WatchOption.builder().isPrefix(true).build(),
+                WatchOption.builder().isPrefix(true).withRevision(from).build(),
                 Watch.listener(r -> events.addAll(r.getEvents())))) {
-      Thread.sleep(300);
       KV kv = c.client(0).getKVClient();
       kv.put(b("/watch/1"), b("a")).get(10, TimeUnit.SECONDS);
       kv.put(b("/watch/2"), b("b")).get(10, TimeUnit.SECONDS);
       kv.delete(b("/watch/1")).get(10, TimeUnit.SECONDS);
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (events.size() < 3 && System.nanoTime() < end) {
-        Thread.sleep(20);
-      }
+      Await.until(Duration.ofSeconds(10), () -> events.size() >= 3);
       assertThat(events)
           .extracting(WatchEvent::getEventType)
           .containsExactly(
@@ -189,8 +194,14 @@ class ClusterBasicsTest {
                         progress.complete(r);
                       }
                     }))) {
-      Thread.sleep(300);
-      client.getWatchClient().requestProgress();
+      // a progress request on a stream whose watch is not yet created goes unanswered: ask until
+      // one is answered
+      Await.until(
+          Duration.ofSeconds(10),
+          () -> {
+            client.getWatchClient().requestProgress();
+            return progress.isDone();
+          });
       assertThat(progress.get(10, TimeUnit.SECONDS).getHeader().getRevision())
           .isGreaterThanOrEqualTo(rev);
     }

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cairn.store.Alarm;
 import dev.cairn.store.Command;
 import dev.cairn.store.CompactedException;
 import dev.cairn.store.Compare;
@@ -44,7 +45,9 @@ class CommandCodecTest {
         new Command.LeaseCheckpoint(
             List.of(
                 new Command.LeaseCheckpoint.Remaining(1, 5),
-                new Command.LeaseCheckpoint.Remaining(2, 9))));
+                new Command.LeaseCheckpoint.Remaining(2, 9))),
+        new Command.ActivateAlarm(new Alarm(-7, Alarm.Type.NOSPACE)),
+        new Command.DeactivateAlarm(new Alarm(12, Alarm.Type.CORRUPT)));
   }
 
   @ParameterizedTest

@@ -46,6 +46,10 @@ class EtcdErrorsTest {
         "MEMBER_NOT_FOUND   | NOT_FOUND           | etcdserver: member not found",
         "MEMBER_NOT_LEARNER | FAILED_PRECONDITION | etcdserver: can only promote a learner member",
         "LEARNER_NOT_READY  | FAILED_PRECONDITION | etcdserver: can only promote a learner member which is in sync with leader",
+        "TOO_MANY_LEARNERS  | FAILED_PRECONDITION | etcdserver: too many learner members in cluster",
+        "UNHEALTHY          | UNAVAILABLE         | etcdserver: unhealthy cluster",
+        // UNKNOWN on the wire: etcd maps it to a client-side error that is no gRPC status
+        "NOT_ENOUGH_STARTED | UNKNOWN             | etcdserver: re-configuration failed due to not enough started members",
       })
   void mapsEveryMembershipRefusalToEtcdsStatus(MemberError error, Status.Code code, String text) {
     StatusRuntimeException s = EtcdErrors.toStatus(EtcdErrors.of(error));

@@ -89,12 +89,18 @@ class EtcdctlTest {
 
   @Test
   void watchPrintsEvents() throws Exception {
+    // from the revision after now: the put below is seen however late etcdctl sets the watch up
+    long from = CLUSTER.cluster().node(0).revision() + 1;
     List<String> cmd =
         List.of(
-            ETCDCTL.toString(), "--endpoints=" + endpoints(), "watch", "--prefix", "/ctlwatch/");
+            ETCDCTL.toString(),
+            "--endpoints=" + endpoints(),
+            "watch",
+            "--rev=" + from,
+            "--prefix",
+            "/ctlwatch/");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try {
-      Thread.sleep(1000);
       run(null, "put", "/ctlwatch/x", "42");
       String out = readUntil(p.getInputStream(), "42", Duration.ofSeconds(10));
       assertThat(out).contains("PUT").contains("/ctlwatch/x").contains("42");
@@ -167,15 +173,19 @@ class EtcdctlTest {
   static String readUntil(InputStream in, String needle, Duration timeout)
       throws IOException, InterruptedException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    long end = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < end) {
-      while (in.available() > 0) {
-        buf.write(in.read());
-      }
-      if (buf.toString(StandardCharsets.UTF_8).contains(needle)) {
-        break;
-      }
-      Thread.sleep(50);
+    try {
+      Await.until(
+          timeout,
+          () -> {
+            while (in.available() > 0) {
+              buf.write(in.read());
+            }
+            return buf.toString(StandardCharsets.UTF_8).contains(needle);
+          });
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
     return buf.toString(StandardCharsets.UTF_8);
   }

@@ -34,10 +34,7 @@ class NodeMetricsTest {
                 "new")
             .withMetrics(metrics);
     try (CairnNode node = CairnNode.start(config)) {
-      long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (!node.isReadyLeader() && System.nanoTime() < end) {
-        Thread.sleep(50);
-      }
+      Await.until(Duration.ofSeconds(20), node::isReadyLeader);
       HttpClient http = HttpClient.newHttpClient();
       HttpResponse<String> health = get(http, metrics.resolve("/health"));
       assertThat(health.statusCode()).isEqualTo(200);
@@ -55,7 +52,11 @@ class NodeMetricsTest {
       assertThat(text)
           .contains("etcd_disk_wal_fsync_duration_seconds_bucket{le=\"0.001\"}")
           .contains("etcd_disk_wal_fsync_duration_seconds_bucket{le=\"8.192\"}");
+      assertThat(text)
+          .contains("etcd_disk_backend_commit_duration_seconds_bucket{le=\"0.001\"}")
+          .contains("etcd_disk_backend_commit_duration_seconds_bucket{le=\"8.192\"}");
       double before = sample(text, "etcd_disk_wal_fsync_duration_seconds_count");
+      double commitsBefore = sample(text, "etcd_disk_backend_commit_duration_seconds_count");
       try (Client client = Client.builder().endpoints(config.listenClientUrls().get(0)).build()) {
         for (int i = 0; i < 10; i++) {
           client
@@ -69,7 +70,25 @@ class NodeMetricsTest {
           .isGreaterThanOrEqualTo(
               before + 10); // one member: each write is synced before it applies
       assertThat(sample(after, "etcd_disk_wal_fsync_duration_seconds_sum")).isPositive();
+      // the store's commit of each applied entry: one put after another, each its own entry
+      assertThat(sample(after, "etcd_disk_backend_commit_duration_seconds_count"))
+          .isGreaterThanOrEqualTo(commitsBefore + 10);
+      assertThat(sample(after, "etcd_disk_backend_commit_duration_seconds_sum")).isPositive();
+      assertThat(buckets(after, "etcd_disk_backend_commit_duration_seconds"))
+          .as("etcd's 14 buckets, 1 ms · 2^k, and +Inf")
+          .containsExactly(
+              "0.001", "0.002", "0.004", "0.008", "0.016", "0.032", "0.064", "0.128", "0.256",
+              "0.512", "1.024", "2.048", "4.096", "8.192", "+Inf");
     }
+  }
+
+  /** The upper bounds of a histogram's buckets, in the order Prometheus text lists them. */
+  static java.util.List<String> buckets(String text, String name) {
+    String prefix = name + "_bucket{le=\"";
+    return text.lines()
+        .filter(l -> l.startsWith(prefix))
+        .map(l -> l.substring(prefix.length(), l.indexOf('"', prefix.length())))
+        .toList();
   }
 
   /** The value of an unlabelled sample in Prometheus text. */

@@ -16,9 +16,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -85,11 +85,9 @@ class WatchFragmentTest {
               .build());
     }
     requests.onNext(WatchRequest.newBuilder().setCreateRequest(create).build());
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (got.stream().mapToInt(WatchResponse::getEventsCount).sum() < events
-        && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    Await.until(
+        Duration.ofSeconds(30),
+        () -> got.stream().mapToInt(WatchResponse::getEventsCount).sum() >= events);
     requests.onCompleted();
     return got.stream().filter(r -> r.getEventsCount() > 0).toList();
   }

@@ -16,7 +16,9 @@ public sealed interface Command
         Command.Compact,
         Command.LeaseGrant,
         Command.LeaseRevoke,
-        Command.LeaseCheckpoint {
+        Command.LeaseCheckpoint,
+        Command.ActivateAlarm,
+        Command.DeactivateAlarm {
 
   /** Put {@code key = value}; {@code lease} 0 detaches any lease. */
   record Put(
@@ -137,4 +139,13 @@ public sealed interface Command
 
     public record Remaining(long id, long remainingTtl) {}
   }
+
+  /**
+   * Raise an alarm (etcd's Alarm ACTIVATE); raising one already active changes nothing. See {@link
+   * Alarm} for what an active alarm refuses.
+   */
+  record ActivateAlarm(Alarm alarm) implements Command {}
+
+  /** Clear an alarm (etcd's Alarm DEACTIVATE); clearing one not active changes nothing. */
+  record DeactivateAlarm(Alarm alarm) implements Command {}
 }

@@ -15,6 +15,7 @@ import java.util.Arrays;
  * lease_keys      leaseId · userKey                          (empty)
  * default (meta)  "revision" "compact" "compact_done"        8-byte big-endian longs
  *                 "applied" "lease_seq"
+ *                 "alarm/" · type · memberId                (empty)   one per active alarm
  * </pre>
  *
  * <p>{@code esc} escapes each 0x00 byte of the key as 0x00 0xFF and ends the key with 0x00 0x01, so
@@ -40,6 +41,7 @@ final class Layout {
   static final byte[] META_COMPACT_DONE = bytes("compact_done");
   static final byte[] META_APPLIED = bytes("applied");
   static final byte[] META_LEASE_SEQ = bytes("lease_seq");
+  static final byte[] META_ALARM_PREFIX = bytes("alarm/");
 
   private Layout() {}
 
@@ -189,6 +191,23 @@ final class Layout {
 
   static byte[] leaseKeyEntry(long id, byte[] userKey) {
     return ByteBuffer.allocate(8 + userKey.length).putLong(id).put(userKey).array();
+  }
+
+  static byte[] alarmKey(Alarm alarm) {
+    byte[] a = alarm.toBytes();
+    byte[] out = Arrays.copyOf(META_ALARM_PREFIX, META_ALARM_PREFIX.length + a.length);
+    System.arraycopy(a, 0, out, META_ALARM_PREFIX.length, a.length);
+    return out;
+  }
+
+  static boolean isAlarmKey(byte[] metaKey) {
+    return metaKey.length > META_ALARM_PREFIX.length
+        && Arrays.equals(
+            metaKey, 0, META_ALARM_PREFIX.length, META_ALARM_PREFIX, 0, META_ALARM_PREFIX.length);
+  }
+
+  static Alarm alarmOf(byte[] metaKey) {
+    return Alarm.fromBytes(metaKey, META_ALARM_PREFIX.length);
   }
 
   static byte[] longBytes(long v) {

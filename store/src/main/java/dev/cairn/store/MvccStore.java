@@ -56,6 +56,9 @@ public interface MvccStore extends AutoCloseable {
 
   List<Lease> leases();
 
+  /** The active alarms, in {@link Alarm#ORDER}. */
+  List<Alarm> alarms();
+
   /** Keys attached to a lease, in key order. */
   List<byte[]> leaseKeys(long id);
 

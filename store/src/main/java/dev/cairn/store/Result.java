@@ -14,7 +14,8 @@ public sealed interface Result
         Result.Compact,
         Result.LeaseGrant,
         Result.LeaseRevoke,
-        Result.LeaseCheckpoint {
+        Result.LeaseCheckpoint,
+        Result.Alarms {
 
   long revision();
 
@@ -46,4 +47,14 @@ public sealed interface Result
   record LeaseRevoke(long revision) implements Result {}
 
   record LeaseCheckpoint(long revision) implements Result {}
+
+  /**
+   * What an alarm command changed, as etcd answers it: the alarm raised (also when it was already
+   * active) or the alarm cleared; empty when a deactivation found nothing to clear.
+   */
+  record Alarms(long revision, List<Alarm> alarms) implements Result {
+    public Alarms {
+      alarms = List.copyOf(alarms);
+    }
+  }
 }

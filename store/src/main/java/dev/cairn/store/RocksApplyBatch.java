@@ -44,6 +44,10 @@ final class RocksApplyBatch implements ApplyBatch {
   private long revision;
   private long compactRevision;
   private long leaseSeq;
+
+  /** The active alarms as this batch sees them, in {@link Alarm#ORDER}. */
+  private List<Alarm> alarms;
+
   private int size;
   private boolean done;
 
@@ -61,6 +65,7 @@ final class RocksApplyBatch implements ApplyBatch {
     this.revision = store.revision();
     this.compactRevision = store.compactRevision();
     this.leaseSeq = store.leaseSeq();
+    this.alarms = store.alarms();
   }
 
   @Override
@@ -79,10 +84,17 @@ final class RocksApplyBatch implements ApplyBatch {
     long revisionMark = revision;
     long compactMark = compactRevision;
     long seqMark = leaseSeq;
+    List<Alarm> alarmsMark = alarms;
     cmdMain = revision + 1;
     sub = 0;
     try {
       Result result;
+      if (!alarms.isEmpty()) {
+        StoreError refused = Alarm.refusal(alarms, command);
+        if (refused != null) {
+          throw new StoreException(refused);
+        }
+      }
       if (command instanceof Command.Put p) {
         result = put(p);
       } else if (command instanceof Command.DeleteRange d) {
@@ -96,6 +108,10 @@ final class RocksApplyBatch implements ApplyBatch {
         result = grant(g);
       } else if (command instanceof Command.LeaseRevoke r) {
         result = revoke(r);
+      } else if (command instanceof Command.ActivateAlarm a) {
+        result = activate(a.alarm());
+      } else if (command instanceof Command.DeactivateAlarm d) {
+        result = deactivate(d.alarm());
       } else {
         result = checkpoint((Command.LeaseCheckpoint) command);
       }
@@ -115,6 +131,7 @@ final class RocksApplyBatch implements ApplyBatch {
       revision = revisionMark;
       compactRevision = compactMark;
       leaseSeq = seqMark;
+      alarms = alarmsMark;
       if (e instanceof RocksDBException re) {
         throw new StorageException("apply failed: " + re.getMessage(), re);
       }
@@ -336,6 +353,33 @@ final class RocksApplyBatch implements ApplyBatch {
     return new Result.LeaseCheckpoint(revision);
   }
 
+  /** Raises an alarm; the answer lists it, also when it was already active (as etcd's does). */
+  private Result.Alarms activate(Alarm alarm) throws RocksDBException {
+    if (alarm.type() == Alarm.Type.NONE) {
+      return new Result.Alarms(revision, List.of());
+    }
+    if (!alarms.contains(alarm)) {
+      List<Alarm> changed = new ArrayList<>(alarms);
+      changed.add(alarm);
+      changed.sort(Alarm.ORDER);
+      alarms = List.copyOf(changed);
+      wb.put(store.meta, Layout.alarmKey(alarm), new byte[0]);
+    }
+    return new Result.Alarms(revision, List.of(alarm));
+  }
+
+  /** Clears an alarm; the answer lists it if it was active, else nothing. */
+  private Result.Alarms deactivate(Alarm alarm) throws RocksDBException {
+    if (!alarms.contains(alarm)) {
+      return new Result.Alarms(revision, List.of());
+    }
+    List<Alarm> changed = new ArrayList<>(alarms);
+    changed.remove(alarm);
+    alarms = List.copyOf(changed);
+    wb.delete(store.meta, Layout.alarmKey(alarm));
+    return new Result.Alarms(revision, List.of(alarm));
+  }
+
   // ---- state as this batch sees it, and the writes that change it (each with its undo) ----
 
   private Lease lease(long id) {
@@ -451,6 +495,7 @@ final class RocksApplyBatch implements ApplyBatch {
         compactRevision,
         leaseSeq,
         leaseChanges,
+        alarms,
         events);
   }
 

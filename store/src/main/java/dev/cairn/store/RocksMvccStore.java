@@ -67,6 +67,10 @@ final class RocksMvccStore implements MvccStore {
   private volatile long compactRevision;
   private volatile AppliedIndex applied;
   private volatile long leaseSeq;
+
+  /** The active alarms, in {@link Alarm#ORDER}; replaced whole by each batch that changes them. */
+  private volatile List<Alarm> alarms;
+
   private volatile boolean closed;
 
   private RocksMvccStore(StoreConfig config) throws RocksDBException, IOException {
@@ -135,6 +139,16 @@ final class RocksMvccStore implements MvccStore {
         lessor.load(Layout.decodeLease(it.key(), it.value()));
       }
     }
+    List<Alarm> loaded = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(meta)) {
+      for (it.seek(Layout.META_ALARM_PREFIX);
+          it.isValid() && Layout.isAlarmKey(it.key());
+          it.next()) {
+        loaded.add(Layout.alarmOf(it.key()));
+      }
+    }
+    loaded.sort(Alarm.ORDER);
+    alarms = List.copyOf(loaded);
     hub = new WatchHub(this, config.watcherQueueEvents(), revision);
     compactor = new Compactor(this, compactDone);
     if (compactDone < compactRevision) {
@@ -176,6 +190,11 @@ final class RocksMvccStore implements MvccStore {
 
   long leaseSeq() {
     return leaseSeq;
+  }
+
+  @Override
+  public List<Alarm> alarms() {
+    return alarms;
   }
 
   /**
@@ -234,8 +253,10 @@ final class RocksMvccStore implements MvccStore {
       long newCompact,
       long newLeaseSeq,
       Map<Long, Lease> leaseChanges,
+      List<Alarm> newAlarms,
       List<Event> events) {
     lessor.apply(leaseChanges);
+    alarms = newAlarms;
     leaseSeq = newLeaseSeq;
     applied = newApplied;
     boolean compacted = newCompact != compactRevision;
@@ -443,7 +464,7 @@ final class RocksMvccStore implements MvccStore {
       wb.delete(meta, Layout.META_APPLIED);
       write(wb);
       flush();
-      publish(newRevision, AppliedIndex.NONE, newCompact, leaseSeq, Map.of(), List.of());
+      publish(newRevision, AppliedIndex.NONE, newCompact, leaseSeq, Map.of(), alarms, List.of());
     } catch (RocksDBException e) {
       throw new StorageException("restore preparation failed: " + e.getMessage(), e);
     } finally {

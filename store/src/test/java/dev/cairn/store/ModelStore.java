@@ -248,6 +248,12 @@ final class ModelStore implements MvccStore {
     return Optional.ofNullable(committed.leases.get(id));
   }
 
+  /** The model has no alarms: the contract for them is {@code AlarmTest}'s, on the real engine. */
+  @Override
+  public List<Alarm> alarms() {
+    return List.of();
+  }
+
   @Override
   public List<Lease> leases() {
     return List.copyOf(committed.leases.values());
@@ -359,6 +365,9 @@ final class ModelStore implements MvccStore {
       s.leases.remove(r.id());
       tx.finish();
       return new Result.LeaseRevoke(s.revision);
+    }
+    if (c instanceof Command.ActivateAlarm || c instanceof Command.DeactivateAlarm) {
+      throw new UnsupportedOperationException("the model has no alarms");
     }
     Command.LeaseCheckpoint cp = (Command.LeaseCheckpoint) c;
     for (Command.LeaseCheckpoint.Remaining r : cp.checkpoints()) {
