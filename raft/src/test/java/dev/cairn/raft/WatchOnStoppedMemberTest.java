@@ -35,12 +35,16 @@ class WatchOnStoppedMemberTest {
     Client client = c.client();
     List<String> values = new CopyOnWriteArrayList<>();
     List<Throwable> errors = new CopyOnWriteArrayList<>();
+    // from the next revision, not "from now": the put below may apply before the watch is set up
+    long next =
+        client.getKVClient().get(b("/stop/k")).get(10, TimeUnit.SECONDS).getHeader().getRevision()
+            + 1;
     Watch.Watcher watcher =
         client
             .getWatchClient()
             .watch(
                 b("/stop/k"),
-                WatchOption.builder().withRevision(0).build(),
+                WatchOption.builder().withRevision(next).build(),
                 r -> {
                   for (WatchEvent e : r.getEvents()) {
                     values.add(e.getKeyValue().getValue().toString(UTF_8));
