@@ -132,10 +132,13 @@ final class RemovalWatch implements AutoCloseable {
       known.put(p.getId().toString(), p);
     }
     RaftPeerRole role = ConfigurationDriver.role(conf, node.peerId());
-    if (conf.getLogEntryIndex() >= 0
-        && role == null
-        && !node.stateMachine().pendingMembers().contains(node.peerId().toString())) {
-      return true;
+    if (role == null) {
+      if (!node.stateMachine().pendingMembers().contains(node.peerId().toString())) {
+        return true;
+      }
+      // joining, by this member's own log: a join withdrawn by a MemberRemove before Ratis took
+      // the member in stops that log here (the leader sends it nothing more), so ask now and then
+      return ticks % LEARNER_TICKS == 0;
     }
     leaderlessTicks = d.getInfo().getLeaderId() == null ? leaderlessTicks + 1 : 0;
     if (leaderlessTicks >= LEADERLESS_TICKS) {
