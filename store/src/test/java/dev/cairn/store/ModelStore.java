@@ -680,6 +680,20 @@ final class ModelStore implements MvccStore {
         kvs.add(kv);
       }
     }
+    // etcd fetches only limit + 1 keys (in key order) unless the request sorts or filters, and
+    // then sorts what it fetched: a non-key sort target with sort order NONE (sorted ascending
+    // below) orders only that window, not the whole range
+    boolean filtered =
+        r.maxModRevision() != 0
+            || r.minModRevision() != 0
+            || r.maxCreateRevision() != 0
+            || r.minCreateRevision() != 0;
+    if (r.sortOrder() == RangeRequest.SortOrder.NONE
+        && !filtered
+        && r.limit() > 0
+        && kvs.size() > r.limit() + 1) {
+      kvs = new ArrayList<>(kvs.subList(0, (int) r.limit() + 1));
+    }
     RangeRequest.SortOrder order = r.sortOrder();
     if (r.sortTarget() != RangeRequest.SortTarget.KEY && order == RangeRequest.SortOrder.NONE) {
       order = RangeRequest.SortOrder.ASCEND;
