@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -57,13 +56,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
   private final CairnNode node;
   private final Map<RaftPeerId, Member> known = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService admin =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "cairn-membership");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService admin = Daemons.scheduler("cairn-membership");
   private final ConfigurationDriver driver;
   private final LearnerGuard guard;
 

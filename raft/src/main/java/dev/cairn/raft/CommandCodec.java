@@ -139,11 +139,11 @@ final class CommandCodec {
   }
 
   private static Command alarmCommand(AlarmRequest r) {
-    int type = r.getAlarmValue();
-    if (type < 0 || type >= Alarm.Type.values().length) {
-      throw new IllegalArgumentException("unknown alarm type " + type);
+    Alarm.Type type = Alarm.Type.of(r.getAlarmValue());
+    if (type == null) {
+      throw new IllegalArgumentException("unknown alarm type " + r.getAlarmValue());
     }
-    Alarm alarm = new Alarm(r.getMemberID(), Alarm.Type.values()[type]);
+    Alarm alarm = new Alarm(r.getMemberID(), type);
     return switch (r.getAction()) {
       case ACTIVATE -> new Command.ActivateAlarm(alarm);
       case DEACTIVATE -> new Command.DeactivateAlarm(alarm);

@@ -1,6 +1,5 @@
 package dev.cairn.raft;
 
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,13 +40,7 @@ final class LearnerGuard implements AutoCloseable {
   private static final long CHECK_EVERY_MILLIS = 100;
 
   private final CairnNode node;
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "cairn-learner-guard");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService timer = Daemons.scheduler("cairn-learner-guard");
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
 

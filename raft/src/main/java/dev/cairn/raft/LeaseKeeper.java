@@ -15,7 +15,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.server.DivisionInfo;
@@ -49,13 +48,7 @@ final class LeaseKeeper implements StoreStateMachine.ApplyListener, AutoCloseabl
   private final long checkpointNanos;
   private final Map<Long, Long> deadlines = new ConcurrentHashMap<>();
   private final Set<Long> revoking = ConcurrentHashMap.newKeySet();
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "cairn-lease-keeper");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService timer = Daemons.scheduler("cairn-lease-keeper");
 
   /** The term in which this member, as leader, loaded the deadlines; -1 when not leader. */
   private volatile long primedTerm = -1;

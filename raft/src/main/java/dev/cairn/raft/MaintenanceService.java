@@ -137,10 +137,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
    */
   @Override
   public void alarm(AlarmRequest request, StreamObserver<AlarmResponse> out) {
-    Alarm.Type type =
-        request.getAlarmValue() >= 0 && request.getAlarmValue() < Alarm.Type.values().length
-            ? Alarm.Type.values()[request.getAlarmValue()]
-            : null;
+    Alarm.Type type = Alarm.Type.of(request.getAlarmValue());
     switch (request.getAction()) {
       case GET ->
           node.linearizable()
@@ -201,11 +198,8 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
    * alarm:NOSPACE "}.
    */
   static String alarmText(AlarmMember a) {
-    int type = a.getAlarmValue();
-    String name =
-        type >= 0 && type < Alarm.Type.values().length
-            ? Alarm.Type.values()[type].name()
-            : String.valueOf(type);
+    Alarm.Type type = Alarm.Type.of(a.getAlarmValue());
+    String name = type != null ? type.name() : String.valueOf(a.getAlarmValue());
     return "memberID:" + Long.toUnsignedString(a.getMemberID()) + " alarm:" + name + " ";
   }
 

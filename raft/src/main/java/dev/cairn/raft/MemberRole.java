@@ -16,10 +16,8 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
-import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -179,16 +177,14 @@ final class MemberRole {
       RaftProperties properties,
       Parameters parameters,
       Duration timeout) {
-    long sleepMillis = 200;
-    return RaftClient.newBuilder()
-        .setProperties(properties)
-        .setParameters(parameters)
-        .setRaftGroup(RaftGroup.valueOf(groupId, peers))
-        .setRetryPolicy(
-            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                (int) Math.max(1, timeout.toMillis() / sleepMillis),
-                TimeDuration.valueOf(sleepMillis, TimeUnit.MILLISECONDS)))
-        .build();
+    long pauseMillis = 200;
+    return RaftGateway.retryingClient(
+        groupId,
+        peers,
+        properties,
+        parameters,
+        (int) Math.max(1, timeout.toMillis() / pauseMillis),
+        pauseMillis);
   }
 
   private static byte query(RaftClient client, RaftPeerId self, Duration timeout) throws Exception {

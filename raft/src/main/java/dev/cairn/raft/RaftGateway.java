@@ -92,13 +92,26 @@ final class RaftGateway implements AutoCloseable {
   }
 
   RaftClient newClient(List<RaftPeer> peers) {
+    return retryingClient(groupId, peers, properties, parameters, 100, 100);
+  }
+
+  /**
+   * A client of {@code peers} that tries a request up to {@code attempts} times, pausing between.
+   */
+  static RaftClient retryingClient(
+      RaftGroupId groupId,
+      List<RaftPeer> peers,
+      RaftProperties properties,
+      org.apache.ratis.conf.Parameters parameters,
+      int attempts,
+      long pauseMillis) {
     return RaftClient.newBuilder()
         .setProperties(properties)
         .setParameters(parameters)
         .setRaftGroup(RaftGroup.valueOf(groupId, peers))
         .setRetryPolicy(
             RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                100, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                attempts, TimeDuration.valueOf(pauseMillis, TimeUnit.MILLISECONDS)))
         .build();
   }
 
@@ -225,7 +238,6 @@ final class RaftGateway implements AutoCloseable {
       memberQueries =
           RaftClient.newBuilder()
               .setProperties(properties)
-              .setParameters(parameters)
               .setParameters(parameters)
               .setRaftGroup(RaftGroup.valueOf(groupId, allPeers()))
               .setRetryPolicy(RetryPolicies.noRetry())

@@ -69,7 +69,7 @@ final class ReconfigCheck {
   /**
    * etcd's active-quorum check of {@code mayRemoveMember}, after the started-members check: a voter
    * not heard from lately may always go; else the voters heard from, less the one removed, must be
-   * a quorum of all the voters (it among them).
+   * a quorum of the voters left.
    */
   static MemberError removeKeepsActiveQuorum(
       Collection<RaftPeerId> voters, Set<RaftPeerId> connected, RaftPeerId removed) {
@@ -77,7 +77,7 @@ final class ReconfigCheck {
       return null;
     }
     long active = voters.stream().filter(connected::contains).count();
-    return active - 1 < 1 + (voters.size() - 1) / 2 ? MemberError.UNHEALTHY : null;
+    return active - 1 < quorum(voters.size() - 1) ? MemberError.UNHEALTHY : null;
   }
 
   /**

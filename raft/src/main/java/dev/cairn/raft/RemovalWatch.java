@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
@@ -52,13 +51,7 @@ final class RemovalWatch implements AutoCloseable {
 
   private final CairnNode node;
   private final Runnable removed;
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "cairn-removal-watch");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService timer = Daemons.scheduler("cairn-removal-watch");
 
   /** The members last seen in the configuration and in the initial cluster: whom to ask. */
   private final Map<String, RaftPeer> known = new LinkedHashMap<>();

@@ -6,7 +6,6 @@ import dev.cairn.store.Result;
 import dev.cairn.store.StoreError;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,13 +40,7 @@ final class SpaceQuota implements AutoCloseable, StoreStateMachine.ApplyListener
   private final Supplier<List<Alarm>> alarms;
   private final Alarm own;
   private final Function<Command, CompletableFuture<byte[]>> propose;
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "cairn-space-quota");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService timer = Daemons.scheduler("cairn-space-quota");
   private final AtomicBoolean raising = new AtomicBoolean();
   private volatile boolean over;
 

@@ -27,7 +27,13 @@ public record Alarm(long memberId, Type type) {
   public enum Type {
     NONE,
     NOSPACE,
-    CORRUPT
+    CORRUPT;
+
+    /** The type with etcd's number {@code number}, or null for a number etcd does not know. */
+    public static Type of(int number) {
+      Type[] all = values();
+      return number >= 0 && number < all.length ? all[number] : null;
+    }
   }
 
   /** Alarms in a stable order: by type, then by member id (unsigned, as etcd prints ids). */
@@ -49,12 +55,11 @@ public record Alarm(long memberId, Type type) {
   }
 
   public static Alarm fromBytes(byte[] b, int offset) {
-    if (b.length - offset != ENCODED || b[offset] < 0 || b[offset] >= Type.values().length) {
+    Type type = b.length - offset == ENCODED ? Type.of(b[offset]) : null;
+    if (type == null) {
       throw new IllegalArgumentException("not an alarm: " + (b.length - offset) + " bytes");
     }
-    ByteBuffer buf = ByteBuffer.wrap(b, offset, ENCODED);
-    Type type = Type.values()[buf.get()];
-    return new Alarm(buf.getLong(), type);
+    return new Alarm(ByteBuffer.wrap(b, offset + 1, ENCODED - 1).getLong(), type);
   }
 
   /**

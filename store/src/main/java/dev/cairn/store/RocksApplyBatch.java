@@ -89,11 +89,9 @@ final class RocksApplyBatch implements ApplyBatch {
     sub = 0;
     try {
       Result result;
-      if (!alarms.isEmpty()) {
-        StoreError refused = Alarm.refusal(alarms, command);
-        if (refused != null) {
-          throw new StoreException(refused);
-        }
+      StoreError refused = Alarm.refusal(alarms, command);
+      if (refused != null) {
+        throw new StoreException(refused);
       }
       if (command instanceof Command.Put p) {
         result = put(p);
