@@ -3,6 +3,7 @@ package dev.cairn.raft;
 import io.etcd.jetcd.Client;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
@@ -255,14 +256,30 @@ public final class CairnCluster implements AutoCloseable {
     }
   }
 
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+  /**
+   * A localhost port free now, below the kernel's ephemeral range (32768 and up on Linux). A port
+   * the kernel hands out for {@code bind(0)} comes from that range, which is also where outgoing
+   * connections get their local ports: one of the many client connections a cluster test opens
+   * could take it before the member binds it ("Failed to bind", seen once in a local run).
+   */
+  public static int freePort() {
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int port = FIRST_PORT + PORTS.nextInt(PORT_COUNT);
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress("127.0.0.1", port));
+        return port;
+      } catch (IOException taken) {
+        // try another
+      }
     }
+    throw new UncheckedIOException(
+        new IOException("no free port in " + FIRST_PORT + "-" + (FIRST_PORT + PORT_COUNT - 1)));
   }
+
+  private static final int FIRST_PORT = 20_000;
+  private static final int PORT_COUNT = 12_000;
+  private static final java.util.Random PORTS = new java.util.Random();
 
   static Path tempDir(String prefix) {
     try {
