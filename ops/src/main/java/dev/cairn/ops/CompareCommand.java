@@ -54,7 +54,7 @@ final class CompareCommand implements Callable<Integer> {
 
   @Option(
       names = "--server-warmup",
-      defaultValue = "20s",
+      defaultValue = "60s",
       converter = DurationConverter.class,
       description =
           "Unmeasured mixed load on each cluster before its first workload, so that a JVM's JIT"

@@ -144,11 +144,11 @@ final class LocalCluster implements AutoCloseable {
       List<String> cmd = new ArrayList<>();
       cmd.add(java);
       cmd.add("-Xmx1g");
-      // the members share this machine's cores: C2's compile threads spent a third of a member's
-      // CPU in the first minute of load (async-profiler, 3 members on 2 cores), and G1 runs
-      // concurrent threads in each; C1-compiled code and the serial collector halved the CPU time
-      // per request in that setting (bench/README.md). CAIRN_NODE_JAVA_OPTS comes later and wins.
-      cmd.add("-XX:TieredStopAtLevel=1");
+      // the members share this machine's cores, and G1 runs concurrent threads in each: the
+      // serial collector costs less per request. The JIT stays the default (C2): its compile
+      // threads cost a third of a member's CPU in the first minute of load, but once warm its code
+      // answers a put in 28 % less time than C1-only code (bench/README.md, cluster findings 5
+      // and 11). CAIRN_NODE_JAVA_OPTS comes later and wins.
       cmd.add("-XX:+UseSerialGC");
       String extra = System.getenv(NODE_JAVA_OPTS);
       if (extra != null && !extra.isBlank()) {

@@ -56,9 +56,11 @@ public final class CairnNode implements AutoCloseable {
 
   /**
    * Log entries of proposals a member has on their way at once; proposals arriving meanwhile go
-   * together in the next entry ({@link ProposalBatcher}).
+   * together in the next entry ({@link ProposalBatcher}). One: each Raft round costs the three
+   * members milliseconds of CPU on a shared machine, so fewer, fuller entries carry more puts
+   * (bench/README.md, cluster finding 11: +17–22 % puts/s at 64 clients against two in flight).
    */
-  private static final int MAX_ENTRIES_IN_FLIGHT = 2;
+  private static final int MAX_ENTRIES_IN_FLIGHT = 1;
 
   /** Commands' bytes in one log entry (a larger single command goes alone). */
   private static final int MAX_BATCH_BYTES = 1 << 20;
@@ -153,7 +155,7 @@ public final class CairnNode implements AutoCloseable {
             .setServerId(peerId)
             .setGroup(group)
             .setProperties(properties)
-            .setParameters(tls.ratisParameters())
+            .setParameters(serverParameters())
             .setStateMachine(stateMachine)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
@@ -188,6 +190,7 @@ public final class CairnNode implements AutoCloseable {
             memberId,
             this::propose);
     stateMachine.addListener(quota);
+    stateMachine.setQuotaCheck(quota::exceededBy);
     quota.start();
     metrics = new NodeMetrics(this, logSyncs);
     stateMachine.onLeaderChange(metrics::leaderChanged);
@@ -275,6 +278,20 @@ public final class CairnNode implements AutoCloseable {
     return properties;
   }
 
+  /**
+   * The Ratis server's object settings: the peer TLS configuration, and its gRPC handlers on the
+   * Netty event loop that read the message (appendEntries, votes, requests forwarded by other
+   * members) rather than handed to a gRPC executor thread. Ratis's handlers do not wait on the
+   * network, and the appends they pass on complete on Ratis's own threads; what the event loop
+   * saves is a thread wake-up per message, which on a shared machine is most of a message's cost
+   * (bench/README.md, cluster finding 10).
+   */
+  private org.apache.ratis.conf.Parameters serverParameters() {
+    org.apache.ratis.conf.Parameters p = tls.ratisParameters();
+    GrpcConfigKeys.Server.setServicesCustomizer(p, (builder, types) -> builder.directExecutor());
+    return p;
+  }
+
   org.apache.ratis.conf.Parameters ratisParameters() {
     return tls.ratisParameters();
   }
@@ -293,12 +310,10 @@ public final class CairnNode implements AutoCloseable {
         "{}: the member has been permanently removed from the cluster; stopping (the data-dir"
             + " used by this member must be removed)",
         config.name());
-    CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS)
-        .execute(
-            () -> {
-              Thread t = new Thread(this::close, "cairn-removed-stop");
-              t.start();
-            });
+    // its own thread, not the common pool's: nothing else running there can hold the stop back
+    CompletableFuture.delayedExecutor(
+            1, TimeUnit.SECONDS, stop -> new Thread(stop, "cairn-removed-stop").start())
+        .execute(this::close);
   }
 
   /** Whether the member stopped because the cluster removed it. */
@@ -555,6 +570,14 @@ public final class CairnNode implements AutoCloseable {
       return;
     }
     closed = true;
+    try {
+      closeParts();
+    } finally {
+      stopped.complete(null); // also when a part failed to close: the member has stopped serving
+    }
+  }
+
+  private void closeParts() {
     if (watches != null) {
       watches.stopping();
     }
@@ -595,6 +618,5 @@ public final class CairnNode implements AutoCloseable {
     if (logSyncs != null) {
       logSyncs.close();
     }
-    stopped.complete(null);
   }
 }

@@ -67,8 +67,15 @@ class RemovedMemberTest {
 
       client.getClusterClient().removeMember(id).get(30, TimeUnit.SECONDS);
 
-      assertThat(Await.until(WAIT, () -> c.node(gone).stopped().isDone()))
-          .as("the removed member stops")
+      boolean stopped = Await.until(WAIT, () -> c.node(gone).stopped().isDone());
+      assertThat(stopped)
+          .as(
+              "the removed member stops (removal confirmed: %s; configuration of n%d: %s; stop"
+                  + " and watch threads:%n%s)",
+              c.node(gone).removed(),
+              asked,
+              c.node(asked).division().getRaftConf(),
+              stacks("cairn-removed-stop", "cairn-removal-watch"))
           .isTrue();
       assertThat(c.node(gone).removed()).isTrue();
       assertThatThrownBy(() -> range(c.endpoint(gone)))
@@ -167,6 +174,22 @@ class RemovedMemberTest {
         process.destroyForcibly();
       }
     }
+  }
+
+  /** The stacks of this JVM's threads whose names start with one of {@code prefixes}. */
+  private static String stacks(String... prefixes) {
+    StringBuilder out = new StringBuilder();
+    Thread.getAllStackTraces()
+        .forEach(
+            (thread, frames) -> {
+              if (java.util.Arrays.stream(prefixes).anyMatch(thread.getName()::startsWith)) {
+                out.append(thread.getName()).append(' ').append(thread.getState()).append('\n');
+                for (int i = 0; i < Math.min(frames.length, 12); i++) {
+                  out.append("    at ").append(frames[i]).append('\n');
+                }
+              }
+            });
+    return out.length() == 0 ? "none" : out.toString();
   }
 
   /** The last 150 lines of a log. */
