@@ -281,10 +281,11 @@ public final class CairnNode implements AutoCloseable {
   /**
    * The Ratis server's object settings: the peer TLS configuration, and its gRPC handlers on the
    * Netty event loop that read the message (appendEntries, votes, requests forwarded by other
-   * members) rather than handed to a gRPC executor thread. Ratis's handlers do not wait on the
-   * network, and the appends they pass on complete on Ratis's own threads; what the event loop
-   * saves is a thread wake-up per message, which on a shared machine is most of a message's cost
-   * (bench/README.md, cluster finding 10).
+   * members) rather than handed to a gRPC executor thread. What the event loop saves is a thread
+   * wake-up per message, which on a shared machine is most of a message's cost (bench/README.md,
+   * cluster finding 10). An appendEntries may wait there for this member's election or leadership
+   * to end, which needs replies from the other members: those come on the member's channels, whose
+   * event loops are not the server's (raftProperties).
    */
   private org.apache.ratis.conf.Parameters serverParameters() {
     org.apache.ratis.conf.Parameters p = tls.ratisParameters();
@@ -338,6 +339,14 @@ public final class CairnNode implements AutoCloseable {
     URI peerUrl = config.listenPeerUrls().get(0);
     GrpcConfigKeys.Server.setHost(p, peerUrl.getHost());
     GrpcConfigKeys.Server.setPort(p, peerUrl.getPort());
+    // the member's peer server and its channels to the other members on event loops of their own
+    // (Ratis otherwise puts every server and channel of the JVM on gRPC's shared ones): the
+    // server's handlers run on its event loop (serverParameters), and a handler that waits (an
+    // appendEntries joining the end of this member's election or leadership) must not hold up the
+    // replies it waits for, which arrive on the channels
+    GrpcConfigKeys.Server.setBossGroupSize(p, 1);
+    GrpcConfigKeys.Server.setWorkerGroupSize(p, 2);
+    GrpcConfigKeys.Client.setWorkerGroupSize(p, 2);
     RaftServerConfigKeys.setStorageDir(p, List.of(config.dataDir().resolve("raft").toFile()));
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, duration(config.electionTimeoutMin()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(config.electionTimeoutMax()));
