@@ -190,7 +190,6 @@ public final class CairnNode implements AutoCloseable {
             memberId,
             this::propose);
     stateMachine.addListener(quota);
-    stateMachine.setQuotaCheck(quota::exceededBy);
     quota.start();
     metrics = new NodeMetrics(this, logSyncs);
     stateMachine.onLeaderChange(metrics::leaderChanged);
@@ -339,14 +338,13 @@ public final class CairnNode implements AutoCloseable {
     URI peerUrl = config.listenPeerUrls().get(0);
     GrpcConfigKeys.Server.setHost(p, peerUrl.getHost());
     GrpcConfigKeys.Server.setPort(p, peerUrl.getPort());
-    // the member's peer server and its channels to the other members on event loops of their own
-    // (Ratis otherwise puts every server and channel of the JVM on gRPC's shared ones): the
-    // server's handlers run on its event loop (serverParameters), and a handler that waits (an
-    // appendEntries joining the end of this member's election or leadership) must not hold up the
-    // replies it waits for, which arrive on the channels
+    // the member's peer server on event loops of its own (Ratis otherwise puts every server and
+    // channel of the JVM on gRPC's shared ones): the server's handlers run on its event loop
+    // (serverParameters), and a handler that waits (an appendEntries joining the end of this
+    // member's election or leadership) must not hold up the replies it waits for, which arrive on
+    // the member's channels to the others
     GrpcConfigKeys.Server.setBossGroupSize(p, 1);
     GrpcConfigKeys.Server.setWorkerGroupSize(p, 2);
-    GrpcConfigKeys.Client.setWorkerGroupSize(p, 2);
     RaftServerConfigKeys.setStorageDir(p, List.of(config.dataDir().resolve("raft").toFile()));
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, duration(config.electionTimeoutMin()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(config.electionTimeoutMax()));

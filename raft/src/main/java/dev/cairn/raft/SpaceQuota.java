@@ -25,8 +25,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *   a write that adds data arrives at it      → raise, and refuse the write       (etcd's quotaKVServer)
- *   it applies a write that adds data         → raise; the write stays applied,   (etcd's quotaApplierV3)
- *                                                 answered NO_SPACE if it answers it
+ *   it applies a write that adds data         → raise; the write stays applied    (etcd's quotaApplierV3)
  * </pre>
  *
  * Nothing raises it while no such write comes, so after a DEACTIVATE with the store still full, the
@@ -100,18 +99,9 @@ final class SpaceQuota implements AutoCloseable, StoreStateMachine.ApplyListener
     return null;
   }
 
-  /**
-   * Whether applying {@code command} on this member goes beyond its quota: it adds data while the
-   * store is over the quota (etcd's {@code quotaApplierV3}, which still applies the write and
-   * answers "database space exceeded").
-   */
-  boolean exceededBy(Command command) {
-    return over && Alarm.addsData(command);
-  }
-
   @Override
   public void onApplied(Command command, Result result) {
-    if (exceededBy(command)) {
+    if (over && Alarm.addsData(command)) {
       raise(); // never proposes on the apply thread: see raise
     }
   }

@@ -6,7 +6,6 @@ import dev.cairn.store.Command;
 import dev.cairn.store.MvccStore;
 import dev.cairn.store.Result;
 import dev.cairn.store.StoreConfig;
-import dev.cairn.store.StoreError;
 import dev.cairn.store.StoreException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -79,7 +78,6 @@ final class StoreStateMachine extends BaseStateMachine {
   private final ApplyWaiters applyWaiters = new ApplyWaiters();
   private volatile RaftGroupMemberId member;
   private volatile java.util.function.LongConsumer commitTimer = nanos -> {};
-  private volatile java.util.function.Predicate<Command> overQuota = command -> false;
 
   /** Log entries of commands applied since start (a batch counts once); written by apply only. */
   private volatile long commandEntriesApplied;
@@ -124,14 +122,6 @@ final class StoreStateMachine extends BaseStateMachine {
 
   void onLeaderChange(Runnable r) {
     leaderListeners.add(r);
-  }
-
-  /**
-   * Which commands this member's space quota does not admit (a write adding data while the store is
-   * over its quota): applied all the same, and answered NO_SPACE, as etcd's quota applier does.
-   */
-  void setQuotaCheck(java.util.function.Predicate<Command> overQuota) {
-    this.overQuota = overQuota;
   }
 
   /** Told how long each apply took, in nanoseconds. */
@@ -327,14 +317,8 @@ final class StoreStateMachine extends BaseStateMachine {
     try (ApplyBatch batch = s.newBatch()) {
       for (int i = 0; i < commands.size(); i++) {
         try {
-          // etcd's quotaApplierV3: a write that adds data to a store over its quota is applied,
-          // and answered NO_SPACE (the quota listener then raises the alarm)
-          boolean beyondQuota = overQuota.test(commands.get(i));
           results[i] = batch.apply(commands.get(i));
-          replies.add(
-              beyondQuota
-                  ? CommandCodec.encodeError(new StoreException(StoreError.NO_SPACE))
-                  : CommandCodec.encodeResult(results[i]));
+          replies.add(CommandCodec.encodeResult(results[i]));
         } catch (StoreException e) {
           replies.add(CommandCodec.encodeError(e));
         }

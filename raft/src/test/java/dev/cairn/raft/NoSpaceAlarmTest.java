@@ -147,41 +147,6 @@ class NoSpaceAlarmTest {
   }
 
   /**
-   * A write that reaches the apply of a member over its quota before any alarm is raised is
-   * applied, and answered "database space exceeded", as etcd's quota applier does; applying it
-   * raises the alarm. The write enters through n0, which has room, so nothing refuses it before it
-   * is logged; n2, over its quota, leads and answers.
-   */
-  @Test
-  void aWriteAppliedOverTheQuotaIsKeptAndAnsweredNoSpace() throws Exception {
-    try (CairnCluster c =
-        CairnCluster.start(3, dir, n -> n.name().equals("n2") ? n.withQuota(1) : n)) {
-      int leader = c.awaitLeader(WAIT);
-      if (leader != 2) {
-        c.client(leader)
-            .getMaintenanceClient()
-            .moveLeader(c.node(2).memberId())
-            .get(30, TimeUnit.SECONDS);
-      }
-      assertThat(Await.until(WAIT, () -> c.node(2).isLeader())).as("n2 leads").isTrue();
-      Client client = c.client(0);
-
-      assertThatThrownBy(() -> client.getKVClient().put(b("k"), b("v")).get(10, TimeUnit.SECONDS))
-          .isInstanceOf(ExecutionException.class)
-          .hasMessageContaining(NO_SPACE);
-
-      assertThat(client.getKVClient().get(b("k")).get(10, TimeUnit.SECONDS).getKvs())
-          .as("the write was applied all the same")
-          .singleElement()
-          .satisfies(kv -> assertThat(kv.getValue()).isEqualTo(b("v")));
-      assertThat(Await.until(WAIT, () -> !alarms(client).isEmpty())).as("NOSPACE raised").isTrue();
-      assertThat(alarms(client))
-          .singleElement()
-          .satisfies(a -> assertThat(a.getMemberId()).isEqualTo(c.node(2).memberId()));
-    }
-  }
-
-  /**
    * Alarm requests a client sends, and etcd's answers: ACTIVATE lists the alarm (also one already
    * active), DEACTIVATE lists what it cleared, GET filters by type (NONE: all).
    */
