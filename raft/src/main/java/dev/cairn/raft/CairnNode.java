@@ -283,8 +283,8 @@ public final class CairnNode implements AutoCloseable {
    * members) rather than handed to a gRPC executor thread. What the event loop saves is a thread
    * wake-up per message, which on a shared machine is most of a message's cost (bench/README.md,
    * cluster finding 10). An appendEntries may wait there for this member's election or leadership
-   * to end, which needs replies from the other members: those come on the member's channels, whose
-   * event loops are not the server's (raftProperties).
+   * to end, which needs replies from the other members: those come on the member's channels, which
+   * Ratis puts on gRPC's shared event loops, so the server has loops of its own (raftProperties).
    */
   private org.apache.ratis.conf.Parameters serverParameters() {
     org.apache.ratis.conf.Parameters p = tls.ratisParameters();
@@ -338,11 +338,8 @@ public final class CairnNode implements AutoCloseable {
     URI peerUrl = config.listenPeerUrls().get(0);
     GrpcConfigKeys.Server.setHost(p, peerUrl.getHost());
     GrpcConfigKeys.Server.setPort(p, peerUrl.getPort());
-    // the member's peer server on event loops of its own (Ratis otherwise puts every server and
-    // channel of the JVM on gRPC's shared ones): the server's handlers run on its event loop
-    // (serverParameters), and a handler that waits (an appendEntries joining the end of this
-    // member's election or leadership) must not hold up the replies it waits for, which arrive on
-    // the member's channels to the others
+    // the peer server on event loops of its own, not gRPC's shared ones, which also carry the
+    // member's channels: see serverParameters
     GrpcConfigKeys.Server.setBossGroupSize(p, 1);
     GrpcConfigKeys.Server.setWorkerGroupSize(p, 2);
     RaftServerConfigKeys.setStorageDir(p, List.of(config.dataDir().resolve("raft").toFile()));

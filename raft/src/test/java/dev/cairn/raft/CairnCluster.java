@@ -264,10 +264,8 @@ public final class CairnCluster implements AutoCloseable {
    */
   public static int freePort() {
     for (int attempt = 0; attempt < 1000; attempt++) {
-      int port = FIRST_PORT + PORTS.nextInt(PORT_COUNT);
-      if (!HANDED_OUT.add(port)) {
-        continue; // given to an earlier caller, who may not have bound it yet
-      }
+      // in turn from a random start: never one an earlier caller may not have bound yet
+      int port = FIRST_PORT + Math.floorMod(NEXT_PORT.getAndIncrement(), PORT_COUNT);
       try (ServerSocket s = new ServerSocket()) {
         s.setReuseAddress(true);
         s.bind(new InetSocketAddress("127.0.0.1", port));
@@ -282,11 +280,8 @@ public final class CairnCluster implements AutoCloseable {
 
   private static final int FIRST_PORT = 20_000;
   private static final int PORT_COUNT = 12_000;
-  private static final java.util.Random PORTS = new java.util.Random();
-
-  /** Every port this JVM has handed out: never twice (a run uses a few hundred of the range). */
-  private static final java.util.Set<Integer> HANDED_OUT =
-      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT =
+      new java.util.concurrent.atomic.AtomicInteger(new java.util.Random().nextInt(PORT_COUNT));
 
   static Path tempDir(String prefix) {
     try {

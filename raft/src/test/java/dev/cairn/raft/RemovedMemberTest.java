@@ -70,12 +70,14 @@ class RemovedMemberTest {
       boolean stopped = Await.until(WAIT, () -> c.node(gone).stopped().isDone());
       assertThat(stopped)
           .as(
-              "the removed member stops (removal confirmed: %s; configuration of n%d: %s; stop"
-                  + " and watch threads:%n%s)",
-              c.node(gone).removed(),
-              asked,
-              c.node(asked).division().getRaftConf(),
-              stacks("cairn-removed-stop", "cairn-removal-watch"))
+              () ->
+                  String.format(
+                      "the removed member stops (removal confirmed: %s; configuration of n%d: %s;"
+                          + " stop and watch threads:%n%s)",
+                      c.node(gone).removed(),
+                      asked,
+                      c.node(asked).division().getRaftConf(),
+                      stacks("cairn-removed-stop", "cairn-removal-watch")))
           .isTrue();
       assertThat(c.node(gone).removed()).isTrue();
       assertThatThrownBy(() -> range(c.endpoint(gone)))

@@ -2,6 +2,7 @@ package dev.cairn.raft.jepsen;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.cairn.raft.CairnCluster;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.maintenance.HashKVResponse;
@@ -38,7 +39,13 @@ final class ProcessCluster implements AutoCloseable {
 
   ProcessCluster(Path root, int size) throws IOException {
     for (int i = 0; i < size; i++) {
-      nodes.add(new NodeProcess("n" + (i + 1), root, freePort(), freePort(), freePort()));
+      nodes.add(
+          new NodeProcess(
+              "n" + (i + 1),
+              root,
+              CairnCluster.freePort(),
+              CairnCluster.freePort(),
+              CairnCluster.freePort()));
     }
     Runtime.getRuntime().addShutdownHook(killOnExit);
     try {
@@ -346,9 +353,5 @@ final class ProcessCluster implements AutoCloseable {
         // stop the others anyway
       }
     }
-  }
-
-  static int freePort() {
-    return dev.cairn.raft.CairnCluster.freePort();
   }
 }
