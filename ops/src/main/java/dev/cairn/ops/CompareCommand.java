@@ -1,5 +1,7 @@
 package dev.cairn.ops;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.cairn.bench.cluster.LoadResult;
 import dev.cairn.bench.cluster.LoadSpec;
 import dev.cairn.bench.cluster.Reports;
@@ -10,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,6 +74,7 @@ final class CompareCommand implements Callable<Integer> {
     Path dir = Files.createTempDirectory("cairn-compare");
     List<String> names = new ArrayList<>();
     List<LoadResult> results = new ArrayList<>();
+    List<ServerCost> costs = new ArrayList<>();
     LocalCluster cairn = new LocalCluster(dir.resolve("cairn"), nodes, Ports.freeBase(nodes));
     EtcdCluster etcd = new EtcdCluster(dir.resolve("etcd"), nodes, Ports.freeBase(nodes));
     try {
@@ -90,8 +94,11 @@ final class CompareCommand implements Callable<Integer> {
         for (String target : List.of("cairn", "etcd")) {
           String eps = target.equals("cairn") ? cairn.endpoints() : etcd.endpoints();
           LoadSpec spec = base.withEndpoints(Arrays.asList(eps.split(",")));
+          List<Process> servers = target.equals("cairn") ? cairn.processes() : etcd.processes();
+          ServerCost before = ServerCost.of(servers);
           names.add(target);
           results.add(BenchCommand.run(spec, !output.equals("json")));
+          costs.add(ServerCost.of(servers).since(before));
         }
       }
     } finally {
@@ -104,7 +111,16 @@ final class CompareCommand implements Callable<Integer> {
       }
     }
     if (output.equals("json")) {
-      System.out.println(Reports.json(names, results));
+      List<Map<String, Object>> rows = new ArrayList<>();
+      for (int i = 0; i < results.size(); i++) {
+        Map<String, Object> row = Reports.json(names.get(i), results.get(i));
+        long requests = requests(results.get(i));
+        row.put("server_cpu_ms_per_op", costs.get(i).cpuMillisPer(requests));
+        row.put("server_context_switches_per_op", costs.get(i).switchesPer(requests));
+        rows.add(row);
+      }
+      System.out.println(
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
     } else {
       Reports.table(System.out, names, results);
       System.out.println();
@@ -124,12 +140,41 @@ final class CompareCommand implements Callable<Integer> {
                 + ratio(e.percentileMillis(99), c.percentileMillis(99))
                 + " |");
       }
+      System.out.println();
+      System.out.println(
+          "| workload | server CPU ms/op cairn | etcd | context switches/op cairn | etcd |");
+      System.out.println("|---|---:|---:|---:|---:|");
+      for (int i = 0; i + 1 < results.size(); i += 2) {
+        long c = requests(results.get(i));
+        long e = requests(results.get(i + 1));
+        System.out.println(
+            "| "
+                + results.get(i).spec().label()
+                + " | "
+                + Reports.fmt(costs.get(i).cpuMillisPer(c), 3)
+                + " | "
+                + Reports.fmt(costs.get(i + 1).cpuMillisPer(e), 3)
+                + " | "
+                + switches(costs.get(i).switchesPer(c))
+                + " | "
+                + switches(costs.get(i + 1).switchesPer(e))
+                + " |");
+      }
     }
     if (report != null) {
       Files.writeString(report, Reports.html("Cairn vs etcd", names, results));
       System.err.println("report: " + report.toAbsolutePath());
     }
     return 0;
+  }
+
+  /** Requests a run sent, measured or not (the servers' costs include the unmeasured ones). */
+  private static long requests(LoadResult r) {
+    return r.ops() + (long) r.spec().warmup() * r.spec().clients();
+  }
+
+  private static String switches(double perOp) {
+    return perOp < 0 ? "n/a" : Reports.fmt(perOp, 1);
   }
 
   private static String ratio(double a, double b) {

@@ -177,5 +177,11 @@ class BenchCommandTest {
     assertThat(rows).hasSize(4);
     assertThat(rows.findValuesAsText("target")).containsExactly("cairn", "etcd", "cairn", "etcd");
     assertThat(rows.findValues("ops")).allMatch(n -> n.asLong() == 50);
+    // every server does some work per request: its CPU and, on Linux, thread switches
+    assertThat(rows.findValues("server_cpu_ms_per_op")).allMatch(n -> n.asDouble() > 0);
+    if (java.nio.file.Files.isDirectory(Path.of("/proc/self/task"))) {
+      assertThat(rows.findValues("server_context_switches_per_op"))
+          .allMatch(n -> n.asDouble() >= 1);
+    }
   }
 }
