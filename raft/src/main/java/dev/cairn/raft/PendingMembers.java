@@ -30,12 +30,16 @@ import org.apache.ratis.protocol.RaftPeer;
  *   file      = &lt;data-dir&gt;/pending-members.properties   id = address|learner, fsynced per change
  * </pre>
  *
- * Applying is idempotent (put or remove by id), so replay after a restart is harmless. First cut:
- * the file is not part of Ratis snapshots, so a member that installs a snapshot does not learn of
- * intents older than it until one is proposed again.
+ * Applying is idempotent (put or remove by id), so replay after a restart is harmless. Each Ratis
+ * snapshot carries a copy ({@link #SNAPSHOT_FILE}), so that a member that installs one learns the
+ * intents of the log it skipped.
  */
 final class PendingMembers {
   static final byte TAG = 32;
+
+  /** The intents' file in a Ratis snapshot directory. */
+  static final String SNAPSHOT_FILE = "pending-members.properties";
+
   private static final byte ADD = 1;
   private static final byte FORGET = 2;
   private static final byte WITHDRAW = 3;
@@ -52,6 +56,12 @@ final class PendingMembers {
 
   PendingMembers(Path file) {
     this.file = file;
+    pending.putAll(load(file));
+  }
+
+  /** The intents a file holds; none if there is no file. */
+  private static Map<String, RaftPeer> load(Path file) {
+    Map<String, RaftPeer> intents = new LinkedHashMap<>();
     if (Files.exists(file)) {
       Properties p = new Properties();
       try (InputStream in = Files.newInputStream(file)) {
@@ -63,8 +73,33 @@ final class PendingMembers {
           .forEach(
               id -> {
                 String[] v = p.getProperty(id).split("\\|");
-                pending.put(id, peer(id, v[0], v.length > 1 && v[1].equals("learner")));
+                intents.put(id, peer(id, v[0], v.length > 1 && v[1].equals("learner")));
               });
+    }
+    return intents;
+  }
+
+  /**
+   * Writes the intents as they are now into a snapshot directory, next to the store checkpoint of
+   * the same log position (both are taken on the apply thread, between two entries).
+   */
+  synchronized void saveTo(Path snapshotDir) {
+    write(snapshotDir.resolve(SNAPSHOT_FILE));
+  }
+
+  /**
+   * Takes the intents of an installed snapshot in place of this member's own: the log entries
+   * before the snapshot will never reach this member, so its own record may lack intents or hold
+   * ones carried out since. A snapshot without the file (taken by an older version) changes
+   * nothing.
+   */
+  synchronized void replaceFrom(Path snapshotDir) {
+    Path f = snapshotDir.resolve(SNAPSHOT_FILE);
+    if (Files.exists(f)) {
+      pending.clear();
+      pending.putAll(load(f));
+      withdrawn.removeAll(pending.keySet());
+      write(file);
     }
   }
 
@@ -116,7 +151,7 @@ final class PendingMembers {
         withdrawn.add(key);
       }
     }
-    persist();
+    write(file);
   }
 
   synchronized Map<String, RaftPeer> all() {
@@ -140,7 +175,8 @@ final class PendingMembers {
     return b.build();
   }
 
-  private void persist() {
+  /** Writes the intents to a file atomically (a temporary file, fsynced, then renamed). */
+  private void write(Path target) {
     Properties p = new Properties();
     pending.forEach(
         (id, peer) ->
@@ -148,16 +184,16 @@ final class PendingMembers {
                 id,
                 peer.getAddress()
                     + (peer.getStartupRole() == RaftPeerRole.LISTENER ? "|learner" : "|voter")));
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
     try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
+      Files.createDirectories(target.toAbsolutePath().getParent());
       try (OutputStream out = Files.newOutputStream(tmp)) {
         p.store(out, "MemberAdd intents not yet in the Raft configuration");
       }
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.force(true);
       }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -212,14 +212,20 @@ final class StoreStateMachine extends BaseStateMachine {
     }
   }
 
-  /** Replaces the live store directory by a copy of a checkpoint directory. */
+  /**
+   * Replaces the live store directory by a copy of a snapshot's checkpoint, and the membership
+   * intents by the snapshot's.
+   */
   private void restore(Path checkpoint) throws IOException {
+    pendingMembers.replaceFrom(checkpoint);
     Path live = storeConfig.dir();
     SnapshotStore.deleteTree(live);
     Files.createDirectories(live);
     try (Stream<Path> files = Files.list(checkpoint)) {
       for (Path f : files.toList()) {
-        if (f.toString().endsWith(".md5") || !Files.isRegularFile(f)) {
+        if (f.toString().endsWith(".md5")
+            || f.getFileName().toString().equals(PendingMembers.SNAPSHOT_FILE)
+            || !Files.isRegularFile(f)) {
           continue;
         }
         Path target = live.resolve(f.getFileName().toString());
@@ -384,6 +390,7 @@ final class StoreStateMachine extends BaseStateMachine {
     SnapshotStore.deleteTree(tmp);
     s.checkpoint(tmp); // also flushes, so the live store never falls behind this snapshot
     s.flush();
+    pendingMembers.saveTo(tmp);
     Files.move(tmp, snapshots.dirFor(applied));
     snapshots.published(applied);
     LOG.info("{}: snapshot {} at store revision {}", getId(), applied, s.revision());
