@@ -1,7 +1,5 @@
 package dev.cairn.ops;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.cairn.bench.cluster.LoadResult;
 import dev.cairn.bench.cluster.LoadSpec;
 import dev.cairn.bench.cluster.Reports;
@@ -119,8 +117,7 @@ final class CompareCommand implements Callable<Integer> {
         row.put("server_context_switches_per_op", costs.get(i).switchesPer(requests));
         rows.add(row);
       }
-      System.out.println(
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
+      System.out.println(Reports.json(rows));
     } else {
       Reports.table(System.out, names, results);
       System.out.println();

@@ -185,7 +185,7 @@ class BenchCommandTest {
       if (row.get("target").asText().equals("cairn")) {
         assertThat(cpu).as(row.toString()).isPositive();
       }
-      if (java.nio.file.Files.isDirectory(Path.of("/proc/self/task"))) {
+      if (Files.isDirectory(Path.of("/proc/self/task"))) {
         assertThat(row.get("server_context_switches_per_op").asDouble())
             .as(row.toString())
             .isGreaterThanOrEqualTo(1);

@@ -118,7 +118,12 @@ public final class Reports {
     for (int i = 0; i < results.size(); i++) {
       all.add(json(names.get(i), results.get(i)));
     }
-    return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(all);
+    return json(all);
+  }
+
+  /** Rows (each from {@link #json(String, LoadResult)}, perhaps with more fields) as JSON text. */
+  public static String json(List<Map<String, Object>> rows) throws Exception {
+    return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows);
   }
 
   /**
