@@ -64,6 +64,11 @@ final class CompareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // every item is checked before anything starts: a typo costs no cluster start and no warm-up
+    List<LoadSpec> specs = new ArrayList<>();
+    for (String item : workloads) {
+      specs.add(parse(item));
+    }
     if (!EtcdCluster.available()) {
       System.err.println(
           "error: no 'etcd' on PATH; install Debian's etcd-server (apt-get install etcd-server)");
@@ -87,8 +92,7 @@ final class CompareCommand implements Callable<Integer> {
           BenchCommand.run(warmup(Arrays.asList(eps.split(","))), !output.equals("json"));
         }
       }
-      for (String item : workloads) {
-        LoadSpec base = parse(item);
+      for (LoadSpec base : specs) {
         for (String target : List.of("cairn", "etcd")) {
           String eps = target.equals("cairn") ? cairn.endpoints() : etcd.endpoints();
           LoadSpec spec = base.withEndpoints(Arrays.asList(eps.split(",")));
@@ -202,7 +206,16 @@ final class CompareCommand implements Callable<Integer> {
 
   private LoadSpec parse(String item) {
     String[] parts = item.split(":");
-    int clients = parts.length > 1 ? Integer.parseInt(parts[1]) : 1;
+    int clients;
+    try {
+      clients = parts.length > 1 ? Integer.parseInt(parts[1]) : 1;
+    } catch (NumberFormatException e) {
+      clients = 0;
+    }
+    if (parts.length > 2 || clients < 1) {
+      throw new IllegalArgumentException(
+          "bad workload item '" + item + "': expected WORKLOAD or WORKLOAD:CLIENTS, CLIENTS ≥ 1");
+    }
     boolean serializable = parts[0].equals("range-s");
     Workload w = Workload.parse(serializable ? "range" : parts[0]);
     int conns = Math.max(1, clients / 8);

@@ -192,4 +192,22 @@ class BenchCommandTest {
       }
     }
   }
+
+  /**
+   * A typo in any item fails before a cluster starts (the run would have warmed up for minutes).
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "put:1,nope:64   | unknown workload 'nope'",
+        "put:x           | bad workload item 'put:x'",
+        "put:0           | bad workload item 'put:0'",
+        "put:1:2         | bad workload item 'put:1:2'",
+      })
+  void compareChecksEveryWorkloadBeforeStartingAnything(String items, String message) {
+    Cli.Run r = Cli.run("bench", "compare", "--workloads", items.trim());
+    assertThat(r.exit()).as(r.toString()).isNotZero();
+    assertThat(r.err()).contains(message).doesNotContain("cairn: http").doesNotContain("etcd:");
+  }
 }

@@ -191,7 +191,7 @@ public final class CairnNode implements AutoCloseable {
             this::propose);
     stateMachine.addListener(quota);
     quota.start();
-    metrics = new NodeMetrics(this, logSyncs);
+    metrics = new NodeMetrics(this, logSyncs, peerId.toString());
     stateMachine.onLeaderChange(metrics::leaderChanged);
     stateMachine.setApplyTimer(metrics::applied);
     stateMachine.setCommitTimer(metrics::committed);

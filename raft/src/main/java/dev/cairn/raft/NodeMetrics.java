@@ -31,7 +31,8 @@ import java.util.stream.IntStream;
  *                 etcd_server_term, etcd_disk_wal_fsync_duration_seconds (the Raft log's fsyncs, as
  *                 Ratis times them, in etcd's buckets), etcd_disk_backend_commit_duration_seconds
  *                 (the store's commit of each applied batch, in etcd's buckets),
- *                 cairn_apply_duration_seconds
+ *                 cairn_apply_duration_seconds; then Ratis's own metrics of this member,
+ *                 ratis_&lt;component&gt;_&lt;metric&gt;{group="group-&lt;id&gt;"} ({@link RatisMetricsText})
  *   GET /health   200 {"health":"true"} when the member knows a leader, else 503 {"health":"false"}
  *   GET /readyz   200 ok when the member knows a leader and its store is open, else 503
  * </pre>
@@ -44,14 +45,16 @@ final class NodeMetrics implements AutoCloseable {
   private final Counter proposalsFailed;
   private final Timer apply;
   private final Timer backendCommit;
+  private final RatisMetricsText ratis;
   private HttpServer http;
 
   /** etcd's buckets for its disk latencies: 1 ms · 2^k, k = 0..13 (up to 8.192 s). */
   static final Duration[] DISK_BUCKETS =
       IntStream.range(0, 14).mapToObj(k -> Duration.ofMillis(1L << k)).toArray(Duration[]::new);
 
-  NodeMetrics(CairnNode node, RaftLogSyncTimer logSyncs) {
+  NodeMetrics(CairnNode node, RaftLogSyncTimer logSyncs, String peerId) {
     this.node = node;
+    this.ratis = new RatisMetricsText(peerId);
     Timer walFsync =
         Timer.builder("etcd_disk_wal_fsync_duration_seconds")
             .description("The latency distributions of fsync called by the Raft log.")
@@ -168,7 +171,7 @@ final class NodeMetrics implements AutoCloseable {
   }
 
   String scrape() {
-    return registry.scrape();
+    return registry.scrape() + ratis.scrape();
   }
 
   void serve(URI url) throws IOException {

@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** /metrics, /health and /readyz of a single-member cluster. */
 class NodeMetricsTest {
@@ -55,6 +57,14 @@ class NodeMetricsTest {
       assertThat(text)
           .contains("etcd_disk_backend_commit_duration_seconds_bucket{le=\"0.001\"}")
           .contains("etcd_disk_backend_commit_duration_seconds_bucket{le=\"8.192\"}");
+      // Ratis's own metrics of this member follow etcd's, labelled with the Raft group
+      String group = "group=\"" + node.division().getMemberId().getGroupId() + "\"";
+      assertThat(text)
+          .contains("# TYPE ratis_log_worker_flushCount_total counter")
+          .contains("# TYPE ratis_server_follower_append_entry_latency_seconds summary")
+          .contains("ratis_log_worker_syncTime_seconds{" + group + ",quantile=\"0.99\"}");
+      double flushesBefore = sample(text, "ratis_log_worker_flushCount_total{" + group + "}");
+      double appliedBefore = sample(text, "ratis_state_machine_appliedIndex{" + group + "}");
       double before = sample(text, "etcd_disk_wal_fsync_duration_seconds_count");
       double commitsBefore = sample(text, "etcd_disk_backend_commit_duration_seconds_count");
       try (Client client = Client.builder().endpoints(config.listenClientUrls().get(0)).build()) {
@@ -70,6 +80,10 @@ class NodeMetricsTest {
           .isGreaterThanOrEqualTo(
               before + 10); // one member: each write is synced before it applies
       assertThat(sample(after, "etcd_disk_wal_fsync_duration_seconds_sum")).isPositive();
+      assertThat(sample(after, "ratis_log_worker_flushCount_total{" + group + "}"))
+          .isGreaterThanOrEqualTo(flushesBefore + 10);
+      assertThat(sample(after, "ratis_state_machine_appliedIndex{" + group + "}"))
+          .isGreaterThanOrEqualTo(appliedBefore + 10);
       // the store's commit of each applied entry: one put after another, each its own entry
       assertThat(sample(after, "etcd_disk_backend_commit_duration_seconds_count"))
           .isGreaterThanOrEqualTo(commitsBefore + 10);
@@ -82,6 +96,45 @@ class NodeMetricsTest {
     }
   }
 
+  @ParameterizedTest
+  @CsvSource(
+      nullValues = "-",
+      value = {
+        // metric name (sanitized)                          | peer id in it
+        "ratis_log_appender_follower_2278bae6607778b5_match_index, 2278bae6607778b5",
+        "ratis_grpc_log_appender_337d0772_latency_seconds,         337d0772",
+        "ratis_log_worker_flushCount,                              -",
+        "ratis_server_clientWriteRequest,                          -",
+        "ratis_server_cafebabe_peerCommitIndex,                    -", // hex, but no digit
+        "ratis_server_1234567_peerCommitIndex,                     -", // 7 digits: too short
+      })
+  void findsThePeerIdInAMetricName(String name, String peer) {
+    assertThat(RatisMetricsText.peerIn(name)).isEqualTo(peer);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      nullValues = "-",
+      value = {
+        // member | registry prefix                  | group (null: not this member's)
+        "a1b2,    a1b2@group-5E6F,                   group-5E6F",
+        "a1b2,    a1b2c3@group-5E6F,                 -", // another member's, same start
+        "a1b2,    client-7F2A,                       -",
+      })
+  void keepsOnlyThisMembersRegistries(String member, String prefix, String group) {
+    assertThat(new RatisMetricsText(member).groupOf(prefix)).isEqualTo(group);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "ratis.log_worker.flushTime, ratis_log_worker_flushTime",
+    "ratis_grpc-log-appender,    ratis_grpc_log_appender",
+    "9lives,                     _9lives",
+  })
+  void makesPrometheusNames(String raw, String name) {
+    assertThat(RatisMetricsText.sanitize(raw)).isEqualTo(name);
+  }
+
   /** The upper bounds of a histogram's buckets, in the order Prometheus text lists them. */
   static java.util.List<String> buckets(String text, String name) {
     String prefix = name + "_bucket{le=\"";
@@ -91,7 +144,7 @@ class NodeMetricsTest {
         .toList();
   }
 
-  /** The value of an unlabelled sample in Prometheus text. */
+  /** The value of a sample (name and labels as written) in Prometheus text. */
   static double sample(String text, String name) {
     return text.lines()
         .filter(l -> l.startsWith(name + " "))

@@ -35,9 +35,10 @@ import org.HdrHistogram.Recorder;
  * etcd, which is the point.
  *
  * <p>Honest numbers: keys and the read/write mix come from a fixed seed; each client's first {@code
- * warmup} requests are not recorded; every failure is counted by kind; with a rate, each client
- * paces its requests and records with HdrHistogram's expected-interval correction, so a stall shows
- * as the latency every request scheduled during it would have seen.
+ * warmup} requests are not recorded, and the rate, the duration and the client's CPU count from the
+ * moment the first client is done with its warm-up; every failure is counted by kind; with a rate,
+ * each client paces its requests and records with HdrHistogram's expected-interval correction, so a
+ * stall shows as the latency every request scheduled during it would have seen.
  */
 public final class LoadGenerator {
   private static final int MAX_SECONDS = 3600;
@@ -156,8 +157,6 @@ public final class LoadGenerator {
 
   private LoadResult runRequests(List<Client> conns) throws Exception {
     AtomicLong remaining = new AtomicLong(spec.duration() == null ? spec.total() : Long.MAX_VALUE);
-    long endNanos =
-        spec.duration() == null ? Long.MAX_VALUE : System.nanoTime() + spec.duration().toNanos();
     AtomicLong sequence = new AtomicLong();
     List<Long> leases = new ArrayList<>();
     if (spec.workload() == Workload.LEASE_KEEPALIVE) {
@@ -165,8 +164,6 @@ public final class LoadGenerator {
         leases.add(conns.get(0).getLeaseClient().grant(300).get(10, TimeUnit.SECONDS).getID());
       }
     }
-    long cpuBefore = processCpuNanos();
-    startNanos = System.nanoTime();
     CountDownLatch done = new CountDownLatch(spec.clients());
     for (int c = 0; c < spec.clients(); c++) {
       int id = c;
@@ -175,7 +172,7 @@ public final class LoadGenerator {
           new Thread(
               () -> {
                 try {
-                  clientLoop(id, client, remaining, endNanos, sequence, leases);
+                  clientLoop(id, client, remaining, sequence, leases);
                 } finally {
                   done.countDown();
                 }
@@ -185,23 +182,39 @@ public final class LoadGenerator {
       t.start();
     }
     done.await();
-    double seconds = (System.nanoTime() - startNanos) / 1e9;
-    return result(seconds, processCpuNanos() - cpuBefore);
+    Window w = measuredWindow(); // opened by the clients' first measured request
+    double seconds = (System.nanoTime() - w.startNanos()) / 1e9;
+    return result(seconds, processCpuNanos() - w.cpuNanos());
+  }
+
+  /** Where the measured run starts: when the first client is done with its warm-up. */
+  private record Window(long startNanos, long cpuNanos, long endNanos) {}
+
+  private volatile Window window;
+
+  /** The measured window, opened by the first client to finish its warm-up. */
+  private synchronized Window measuredWindow() {
+    if (window == null) {
+      long now = System.nanoTime();
+      long end = spec.duration() == null ? Long.MAX_VALUE : now + spec.duration().toNanos();
+      window = new Window(now, processCpuNanos(), end);
+      startNanos = now;
+    }
+    return window;
   }
 
   private void clientLoop(
-      int id,
-      Client client,
-      AtomicLong remaining,
-      long endNanos,
-      AtomicLong sequence,
-      List<Long> leases) {
+      int id, Client client, AtomicLong remaining, AtomicLong sequence, List<Long> leases) {
     SplittableRandom random = new SplittableRandom(spec.seed() * 31 + id);
     KV kv = client.getKVClient();
     long intervalNanos = spec.rate() > 0 ? (long) (spec.clients() * 1e9 / spec.rate()) : 0;
     long next = System.nanoTime();
+    long endNanos = Long.MAX_VALUE;
     for (long n = 0; ; n++) {
       boolean warm = n >= spec.warmup();
+      if (n == spec.warmup()) {
+        endNanos = measuredWindow().endNanos();
+      }
       if (warm && (remaining.decrementAndGet() < 0 || System.nanoTime() > endNanos)) {
         return;
       }
