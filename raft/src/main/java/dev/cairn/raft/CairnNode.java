@@ -209,6 +209,7 @@ public final class CairnNode implements AutoCloseable {
             // etcd's clients ping every few seconds; grpc's default (5 min) would answer GOAWAY
             .permitKeepAliveTime(5, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
+            .intercept(metrics.grpcCalls())
             .addService(new KvService(this))
             .addService(watches = new WatchService(this))
             .addService(

@@ -31,7 +31,9 @@ import java.util.stream.IntStream;
  *                 etcd_server_term, etcd_disk_wal_fsync_duration_seconds (the Raft log's fsyncs, as
  *                 Ratis times them, in etcd's buckets), etcd_disk_backend_commit_duration_seconds
  *                 (the store's commit of each applied batch, in etcd's buckets),
- *                 cairn_apply_duration_seconds; then Ratis's own metrics of this member,
+ *                 cairn_apply_duration_seconds, grpc_server_started_total,
+ *                 grpc_server_handled_total, grpc_server_handling_seconds ({@link GrpcServerMetrics});
+ *                 then Ratis's own metrics of this member,
  *                 ratis_&lt;component&gt;_&lt;metric&gt;{group="group-&lt;id&gt;"} ({@link RatisMetricsText})
  *   GET /health   200 {"health":"true"} when the member knows a leader, else 503 {"health":"false"}
  *   GET /readyz   200 ok when the member knows a leader and its store is open, else 503
@@ -168,6 +170,11 @@ final class NodeMetrics implements AutoCloseable {
     } catch (RuntimeException e) {
       return false;
     }
+  }
+
+  /** Counts and times the etcd API's calls into this registry. */
+  io.grpc.ServerInterceptor grpcCalls() {
+    return new GrpcServerMetrics(registry);
   }
 
   String scrape() {

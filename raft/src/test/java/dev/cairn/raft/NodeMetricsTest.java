@@ -80,6 +80,17 @@ class NodeMetricsTest {
           .isGreaterThanOrEqualTo(
               before + 10); // one member: each write is synced before it applies
       assertThat(sample(after, "etcd_disk_wal_fsync_duration_seconds_sum")).isPositive();
+      // etcd's gRPC call metrics: the ten puts, counted and timed by method and code
+      String put =
+          "grpc_code=\"OK\",grpc_method=\"Put\",grpc_service=\"etcdserverpb.KV\",grpc_type=\"unary\"";
+      assertThat(sample(after, "grpc_server_handled_total{" + put + "}")).isEqualTo(10);
+      assertThat(sample(after, "grpc_server_handling_seconds_count{" + put + "}")).isEqualTo(10);
+      assertThat(sample(after, "grpc_server_handling_seconds_sum{" + put + "}")).isPositive();
+      assertThat(
+              sample(
+                  after,
+                  "grpc_server_started_total{grpc_method=\"Put\",grpc_service=\"etcdserverpb.KV\",grpc_type=\"unary\"}"))
+          .isEqualTo(10);
       assertThat(sample(after, "ratis_log_worker_flushCount_total{" + group + "}"))
           .isGreaterThanOrEqualTo(flushesBefore + 10);
       assertThat(sample(after, "ratis_state_machine_appliedIndex{" + group + "}"))
@@ -94,6 +105,18 @@ class NodeMetricsTest {
               "0.001", "0.002", "0.004", "0.008", "0.016", "0.032", "0.064", "0.128", "0.256",
               "0.512", "1.024", "2.048", "4.096", "8.192", "+Inf");
     }
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "OK,                 OK",
+    "CANCELLED,          Canceled",
+    "INVALID_ARGUMENT,   InvalidArgument",
+    "RESOURCE_EXHAUSTED, ResourceExhausted",
+    "UNAVAILABLE,        Unavailable",
+  })
+  void namesStatusCodesAsGo(io.grpc.Status.Code code, String go) {
+    assertThat(GrpcServerMetrics.codeName(code)).isEqualTo(go);
   }
 
   @ParameterizedTest
