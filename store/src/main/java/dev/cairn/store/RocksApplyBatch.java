@@ -487,6 +487,12 @@ final class RocksApplyBatch implements ApplyBatch {
     }
     store.write(wb);
     done = true;
+    overlay.forEach(
+        (key, versions) -> {
+          if (!versions.isEmpty()) {
+            store.latest.put(key, versions.get(versions.size() - 1).kv());
+          }
+        });
     store.publish(
         revision,
         applied == null || applied.index() < 0 ? store.appliedIndex() : applied,
@@ -539,7 +545,21 @@ final class RocksApplyBatch implements ApplyBatch {
     @Override
     public KeyValue get(byte[] key, long rev) {
       Written w = fromOverlay(key, rev);
-      return w != null ? w.kv() : base().get(key, rev);
+      if (w != null) {
+        return w.kv();
+      }
+      if (rev < store.revision()) {
+        return base().get(key, rev); // an older revision: only the store's history has it
+      }
+      // the committed store's newest version, which is what it holds at any revision from its
+      // current one on (this batch's own writes are in the overlay)
+      KeyValue known = store.latest.get(key);
+      if (known != null) {
+        return known == LatestVersions.ABSENT ? null : known;
+      }
+      KeyValue kv = base().get(key, rev);
+      store.latest.put(key, kv);
+      return kv;
     }
 
     @Override

@@ -60,6 +60,10 @@ final class RocksMvccStore implements MvccStore {
 
   private final ReentrantLock writer = new ReentrantLock();
   final Lessor lessor = new Lessor();
+
+  /** The newest version of recently written keys; guarded by {@link #writer}. */
+  final LatestVersions latest;
+
   private final WatchHub hub;
   private final Compactor compactor;
 
@@ -75,6 +79,7 @@ final class RocksMvccStore implements MvccStore {
 
   private RocksMvccStore(StoreConfig config) throws RocksDBException, IOException {
     this.config = config;
+    this.latest = new LatestVersions(config.latestCacheBytes());
     Files.createDirectories(config.dir());
     cache = new LRUCache(config.blockCacheBytes());
     // Index and filter blocks are partitioned, with their top level pinned: a whole-file filter of

@@ -19,6 +19,9 @@ import java.nio.file.Path;
  *     catching up from storage
  * @param compactionBatchRevisions revisions removed per write batch by physical compaction, so that
  *     writers never wait behind a long compaction
+ * @param latestCacheBytes the Java heap the writer may spend remembering the newest version of the
+ *     keys it wrote or read last ({@link LatestVersions}), so that a put to a key written recently
+ *     needs no RocksDB seek for the version it replaces; 64 MiB by default, 0 to turn it off
  */
 public record StoreConfig(
     Path dir,
@@ -28,7 +31,8 @@ public record StoreConfig(
     long blockCacheBytes,
     long writeBufferBytes,
     int watcherQueueEvents,
-    int compactionBatchRevisions) {
+    int compactionBatchRevisions,
+    long latestCacheBytes) {
 
   public static final long DEFAULT_MAX_REQUEST_BYTES = 1536 * 1024;
   public static final int DEFAULT_MAX_TXN_OPS = 128;
@@ -43,7 +47,8 @@ public record StoreConfig(
         256L << 20,
         64L << 20,
         1024,
-        1000);
+        1000,
+        64L << 20);
   }
 
   public StoreConfig withWriteAheadLog(boolean on) {
@@ -55,7 +60,8 @@ public record StoreConfig(
         blockCacheBytes,
         writeBufferBytes,
         watcherQueueEvents,
-        compactionBatchRevisions);
+        compactionBatchRevisions,
+        latestCacheBytes);
   }
 
   public StoreConfig withLimits(long requestBytes, int txnOps) {
@@ -67,7 +73,8 @@ public record StoreConfig(
         blockCacheBytes,
         writeBufferBytes,
         watcherQueueEvents,
-        compactionBatchRevisions);
+        compactionBatchRevisions,
+        latestCacheBytes);
   }
 
   public StoreConfig withWatcherQueueEvents(int events) {
@@ -79,7 +86,8 @@ public record StoreConfig(
         blockCacheBytes,
         writeBufferBytes,
         events,
-        compactionBatchRevisions);
+        compactionBatchRevisions,
+        latestCacheBytes);
   }
 
   public StoreConfig withMemory(long cacheBytes, long bufferBytes) {
@@ -91,6 +99,20 @@ public record StoreConfig(
         cacheBytes,
         bufferBytes,
         watcherQueueEvents,
-        compactionBatchRevisions);
+        compactionBatchRevisions,
+        latestCacheBytes);
+  }
+
+  public StoreConfig withLatestCacheBytes(long bytes) {
+    return new StoreConfig(
+        dir,
+        maxRequestBytes,
+        maxTxnOps,
+        writeAheadLog,
+        blockCacheBytes,
+        writeBufferBytes,
+        watcherQueueEvents,
+        compactionBatchRevisions,
+        bytes);
   }
 }

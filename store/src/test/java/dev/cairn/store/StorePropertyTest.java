@@ -50,7 +50,26 @@ class StorePropertyTest {
   void engineAgreesWithTheModel(@ForAll("steps") List<Step> steps) throws Exception {
     Path dir = Files.createTempDirectory("cairn-prop");
     // a tiny watcher queue: the watcher below keeps falling back to reading history from storage
-    StoreConfig config = StoreConfig.defaults(dir.resolve("db")).withWatcherQueueEvents(3);
+    check(steps, dir, StoreConfig.defaults(dir.resolve("db")).withWatcherQueueEvents(3));
+  }
+
+  /**
+   * The same with room for two or three keys' newest versions ({@link LatestVersions}): keys keep
+   * dropping out and coming back from storage between the writes that read them.
+   */
+  @Property(tries = 60, shrinking = ShrinkingMode.BOUNDED)
+  void engineAgreesWithTheModelWhenItsLatestVersionsKeepBeingEvicted(
+      @ForAll("steps") List<Step> steps) throws Exception {
+    Path dir = Files.createTempDirectory("cairn-prop");
+    check(
+        steps,
+        dir,
+        StoreConfig.defaults(dir.resolve("db"))
+            .withWatcherQueueEvents(3)
+            .withLatestCacheBytes(500));
+  }
+
+  private void check(List<Step> steps, Path dir, StoreConfig config) throws Exception {
     ModelStore model = new ModelStore(config);
     MvccStore engine = MvccStore.open(config);
     Recorder recorder = new Recorder();

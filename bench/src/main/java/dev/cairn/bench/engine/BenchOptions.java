@@ -35,13 +35,15 @@ record BenchOptions(
     boolean writeAheadLog,
     boolean markdown) {
 
-  static final List<String> ALL = List.of("put", "read", "range", "watch", "large");
+  static final List<String> ALL = List.of("put", "update", "read", "range", "watch", "large");
 
   static final String USAGE =
       """
       usage: EngineBenchmark [options]
-        --workloads LIST   comma-separated of put,read,range,watch,large   (default put,read,range,watch;
-                           watch includes the idle-watcher runs; run large alone)
+        --workloads LIST   comma-separated of put,update,read,range,watch,large
+                           (default put,update,read,range,watch; watch includes the idle-watcher
+                           runs; update overwrites min(keys, 200k) keys one put per batch, with
+                           the latest-version cache on and off; run large alone)
         --batch LIST       batch sizes for the put workload                 (default 100,1000)
         --puts N           measured puts per batch size                     (default 1M)
         --warmup-puts N    unmeasured puts before them                      (default 200k)
@@ -68,7 +70,7 @@ record BenchOptions(
 
   static BenchOptions defaults() {
     return new BenchOptions(
-        new LinkedHashSet<>(List.of("put", "read", "range", "watch")),
+        new LinkedHashSet<>(List.of("put", "update", "read", "range", "watch")),
         List.of(100, 1000),
         1_000_000,
         200_000,

@@ -40,6 +40,12 @@ public final class EngineBenchmark {
         table.add(BatchPutBenchmark.run(o, batch));
       }
     }
+    if (o.workloads().contains("update")) {
+      for (boolean cached : new boolean[] {true, false}) {
+        step("applied updates, latest-version cache " + (cached ? "on" : "off"));
+        table.add(SingleUpdateBenchmark.run(o, Math.min(o.keys(), 200_000), cached));
+      }
+    }
     if (o.workloads().contains("read") || o.workloads().contains("range")) {
       step("loading " + ResultTable.count(o.keys()) + " keys for reads");
       try (TempStore t = TempStore.open(o, "read")) {

@@ -32,6 +32,12 @@ final class TempStore implements AutoCloseable {
   }
 
   static TempStore open(BenchOptions options, String name) {
+    return open(options, name, c -> c);
+  }
+
+  /** A store whose configuration {@code tweak} adjusts (a knob under comparison). */
+  static TempStore open(
+      BenchOptions options, String name, java.util.function.UnaryOperator<StoreConfig> tweak) {
     try {
       Files.createDirectories(options.dir());
       Path dir = Files.createTempDirectory(options.dir(), "cairn-bench-" + name + "-");
@@ -40,7 +46,7 @@ final class TempStore implements AutoCloseable {
       if (options.blockCacheBytes() > 0) {
         config = config.withMemory(options.blockCacheBytes(), config.writeBufferBytes());
       }
-      return new TempStore(dir, MvccStore.open(config));
+      return new TempStore(dir, MvccStore.open(tweak.apply(config)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
