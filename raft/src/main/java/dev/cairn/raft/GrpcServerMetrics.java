@@ -9,6 +9,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Map;
@@ -81,23 +82,23 @@ final class GrpcServerMetrics implements ServerInterceptor {
   private Handled handled(MethodDescriptor<?, ?> method, Status.Code code) {
     return handled.computeIfAbsent(
         method.getFullMethodName() + "/" + code,
-        k ->
-            new Handled(
-                Counter.builder("grpc_server_handled")
-                    .description(
-                        "Total number of RPCs completed on the server, regardless of success or"
-                            + " failure.")
-                    .tags(labels(method))
-                    .tag("grpc_code", codeName(code))
-                    .register(registry),
-                Timer.builder("grpc_server_handling_seconds")
-                    .description(
-                        "Histogram of response latency (seconds) of gRPC that had been application-"
-                            + "level handled by the server.")
-                    .tags(labels(method))
-                    .tag("grpc_code", codeName(code))
-                    .serviceLevelObjectives(BUCKETS)
-                    .register(registry)));
+        k -> {
+          Tags tags = Tags.of(labels(method)).and("grpc_code", codeName(code));
+          return new Handled(
+              Counter.builder("grpc_server_handled")
+                  .description(
+                      "Total number of RPCs completed on the server, regardless of success or"
+                          + " failure.")
+                  .tags(tags)
+                  .register(registry),
+              Timer.builder("grpc_server_handling_seconds")
+                  .description(
+                      "Histogram of response latency (seconds) of gRPC that had been"
+                          + " application-level handled by the server.")
+                  .tags(tags)
+                  .serviceLevelObjectives(BUCKETS)
+                  .register(registry));
+        });
   }
 
   /** go-grpc-prometheus's labels: the call type and the service and method names. */
