@@ -124,14 +124,17 @@ final class GrpcServerMetrics implements ServerInterceptor {
 
   /** Go's names of the codes: OK, Canceled, NotFound, InvalidArgument, ... */
   static String codeName(Status.Code code) {
-    StringBuilder b = new StringBuilder();
-    for (String part : code.name().split("_")) {
-      b.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
+    switch (code) {
+      case OK:
+        return "OK";
+      case CANCELLED:
+        return "Canceled";
+      default:
+        StringBuilder b = new StringBuilder();
+        for (String part : code.name().split("_")) {
+          b.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
+        }
+        return b.toString();
     }
-    return switch (code) {
-      case OK -> "OK";
-      case CANCELLED -> "Canceled";
-      default -> b.toString();
-    };
   }
 }

@@ -8,10 +8,9 @@ import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.metrics.MetricRegistryInfo;
 import org.apache.ratis.metrics.RatisMetricRegistry;
 import org.apache.ratis.metrics.impl.RatisMetricRegistryImpl;
-import org.apache.ratis.thirdparty.com.codahale.metrics.Counter;
+import org.apache.ratis.thirdparty.com.codahale.metrics.Counting;
 import org.apache.ratis.thirdparty.com.codahale.metrics.Gauge;
 import org.apache.ratis.thirdparty.com.codahale.metrics.Histogram;
-import org.apache.ratis.thirdparty.com.codahale.metrics.Meter;
 import org.apache.ratis.thirdparty.com.codahale.metrics.Metric;
 import org.apache.ratis.thirdparty.com.codahale.metrics.Sampling;
 import org.apache.ratis.thirdparty.com.codahale.metrics.Snapshot;
@@ -136,14 +135,11 @@ final class RatisMetricsText {
   private static void add(
       SortedMap<String, Family> families, String name, String labels, Metric m) {
     if (m instanceof Timer t) {
-      summary(families, name + "_seconds", labels, t, t.getCount(), 1e9);
+      summary(families, name + "_seconds", labels, t, 1e9);
     } else if (m instanceof Histogram h) {
-      summary(families, name, labels, h, h.getCount(), 1);
-    } else if (m instanceof Counter c) {
+      summary(families, name, labels, h, 1);
+    } else if (m instanceof Counting c) { // counters and meters
       sample(family(families, name + "_total", "counter"), name + "_total", labels, c.getCount());
-    } else if (m instanceof Meter meter) {
-      sample(
-          family(families, name + "_total", "counter"), name + "_total", labels, meter.getCount());
     } else if (m instanceof Gauge<?> g) {
       Double v = number(g);
       if (v != null) {
@@ -152,22 +148,17 @@ final class RatisMetricsText {
     }
   }
 
-  private static void summary(
-      SortedMap<String, Family> families,
-      String name,
-      String labels,
-      Sampling s,
-      long count,
-      double divisor) {
+  private static <M extends Sampling & Counting> void summary(
+      SortedMap<String, Family> families, String name, String labels, M m, double divisor) {
     Family f = family(families, name, "summary");
     if (f == null) {
       return;
     }
-    Snapshot snapshot = s.getSnapshot();
+    Snapshot snapshot = m.getSnapshot();
     for (double q : QUANTILES) {
       sample(f, name, labels + ",quantile=\"" + q + "\"", snapshot.getValue(q) / divisor);
     }
-    sample(f, name + "_count", labels, count);
+    sample(f, name + "_count", labels, m.getCount());
   }
 
   /** The family of that name, made if new; null if the name is taken by another type. */

@@ -487,12 +487,9 @@ final class RocksApplyBatch implements ApplyBatch {
     }
     store.write(wb);
     done = true;
+    // a key's list is never empty: a refused command's undo removes the lists it created
     overlay.forEach(
-        (key, versions) -> {
-          if (!versions.isEmpty()) {
-            store.latest.put(key, versions.get(versions.size() - 1).kv());
-          }
-        });
+        (key, versions) -> store.latest.put(key, versions.get(versions.size() - 1).kv()));
     store.publish(
         revision,
         applied == null || applied.index() < 0 ? store.appliedIndex() : applied,
